@@ -1,0 +1,106 @@
+namespace PeerVault.Node.Storage;
+
+/// <summary>
+/// Sealed objects on disk, named by their SHA-256: <c>blobs/ab/cd/abcd…</c>. Writes land in
+/// <c>tmp/</c> and become visible only by an atomic rename after fsync of file and directory, so
+/// a crash leaves either the whole blob or nothing (plus a temp file that start-up removes).
+/// </summary>
+public sealed class BlobStore
+{
+    private readonly string _blobs;
+    private readonly string _temporary;
+
+    public BlobStore(string root)
+    {
+        _blobs = Path.Combine(root, "blobs");
+        _temporary = Path.Combine(root, "tmp");
+        Directory.CreateDirectory(_blobs);
+        Directory.CreateDirectory(_temporary);
+    }
+
+    public BlobWriteStream CreateWriter() => new(Path.Combine(_temporary, $"{Guid.NewGuid():N}.tmp"));
+
+    /// <summary>
+    /// Makes the writer's bytes a durable blob. With <paramref name="expected"/>, bytes whose hash
+    /// differs are refused (and the caller's dispose of the writer removes them).
+    /// </summary>
+    public BlobId Commit(BlobWriteStream writer, BlobId? expected = null)
+    {
+        var id = writer.FlushToDisk();
+        if (expected is { } want && want != id)
+        {
+            throw new ObjectIntegrityException($"Received bytes hash to {id} but were announced as {want}.");
+        }
+
+        var path = PathOf(id);
+        var directory = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory);
+            // New fan-out folders must themselves survive a crash.
+            DirectorySync.Flush(Path.GetDirectoryName(directory)!);
+            DirectorySync.Flush(_blobs);
+        }
+
+        if (File.Exists(path))
+        {
+            // Content addressed: the same hash is the same bytes, already durable.
+            File.Delete(writer.TemporaryPath);
+        }
+        else
+        {
+            File.Move(writer.TemporaryPath, path);
+        }
+
+        DirectorySync.Flush(directory);
+        return id;
+    }
+
+    public bool Exists(BlobId id) => File.Exists(PathOf(id));
+
+    public long LengthOf(BlobId id) => new FileInfo(PathOf(id)).Length;
+
+    public FileStream OpenRead(BlobId id) => new(PathOf(id), new FileStreamOptions
+    {
+        Mode = FileMode.Open,
+        Access = FileAccess.Read,
+        Share = FileShare.Read | FileShare.Delete,
+        BufferSize = 0,
+        Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+    });
+
+    public void Delete(BlobId id)
+    {
+        var path = PathOf(id);
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Removes what interrupted writes left behind; returns how many files that was.</summary>
+    public int RemoveTemporaryFiles()
+    {
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(_temporary))
+        {
+            File.Delete(file);
+            removed++;
+        }
+
+        return removed;
+    }
+
+    public IEnumerable<BlobId> EnumerateBlobs()
+    {
+        foreach (var file in Directory.EnumerateFiles(_blobs, "*", SearchOption.AllDirectories))
+        {
+            if (BlobId.TryParse(Path.GetFileName(file), out var id))
+            {
+                yield return id;
+            }
+        }
+    }
+
+    private string PathOf(BlobId id) => Path.Combine(_blobs, id.Value[..2], id.Value[2..4], id.Value);
+}

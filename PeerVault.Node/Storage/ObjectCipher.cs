@@ -1,0 +1,181 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using PeerVault.Node.Security;
+
+namespace PeerVault.Node.Storage;
+
+/// <summary>
+/// Seals a plaintext stream into the PeerVault object format and opens it again, one chunk at a
+/// time with pooled buffers, so memory use is bounded by the chunk size whatever the object size.
+/// After the <see cref="SealedObjectHeader"/> come chunk records
+/// <c>[flags:u8][length:u32][ciphertext:length][tag:16]</c>, AES-256-GCM under the object's data
+/// key with nonce = chunk index and associated data <c>objectSalt ‖ index:u64 ‖ flags</c>. The
+/// final chunk carries flag 1: a stream that ends without it was truncated, chunks that moved
+/// fail their tag, and bytes after it are refused.
+/// </summary>
+public sealed class ObjectCipher(KeyRing keys, int chunkSize = ObjectCipher.DefaultChunkSize)
+{
+    public const int MinChunkSize = 64 * 1024;
+    public const int DefaultChunkSize = 256 * 1024;
+    public const int MaxChunkSize = 1024 * 1024;
+    public const int TagSize = 16;
+    public const int RecordPrefixSize = 5;
+    private const byte FinalFlag = 1;
+
+    public int ChunkSize { get; } = chunkSize is >= MinChunkSize and <= MaxChunkSize
+        ? chunkSize
+        : throw new ArgumentOutOfRangeException(nameof(chunkSize), chunkSize, $"Chunk size must be between {MinChunkSize} and {MaxChunkSize} bytes.");
+
+    /// <summary>Size on disk of a sealed object holding <paramref name="plaintextLength"/> bytes.</summary>
+    public static long SealedLength(long plaintextLength, int chunkSize)
+    {
+        var chunks = Math.Max(1, (plaintextLength + chunkSize - 1) / chunkSize);
+        return SealedObjectHeader.Size + plaintextLength + (chunks * (RecordPrefixSize + TagSize));
+    }
+
+    /// <summary>Seals <paramref name="plaintext"/> into <paramref name="sealedOutput"/>; returns the plaintext length.</summary>
+    public async Task<long> SealAsync(Stream plaintext, Stream sealedOutput, CancellationToken cancellationToken)
+    {
+        var header = SealedObjectHeader.Create(keys.Current, keys.Epochs.Current, ChunkSize, out var dataKey);
+        await sealedOutput.WriteAsync(header.Bytes.ToArray(), cancellationToken);
+
+        // Two plaintext buffers: a chunk is only known to be final once the next read comes back empty.
+        var current = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        var next = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        var record = ArrayPool<byte>.Shared.Rent(RecordPrefixSize + ChunkSize + TagSize);
+        try
+        {
+            using var aes = new AesGcm(dataKey, TagSize);
+            long total = 0;
+            ulong index = 0;
+            var currentLength = await plaintext.ReadAtLeastAsync(current.AsMemory(0, ChunkSize), ChunkSize, throwOnEndOfStream: false, cancellationToken);
+            while (true)
+            {
+                var nextLength = currentLength == ChunkSize
+                    ? await plaintext.ReadAtLeastAsync(next.AsMemory(0, ChunkSize), ChunkSize, throwOnEndOfStream: false, cancellationToken)
+                    : 0;
+                var final = nextLength == 0;
+                var recordLength = EncryptChunk(aes, header.ObjectSalt, index, final, current.AsSpan(0, currentLength), record);
+                await sealedOutput.WriteAsync(record.AsMemory(0, recordLength), cancellationToken);
+                total += currentLength;
+                if (final)
+                {
+                    return total;
+                }
+
+                (current, next) = (next, current);
+                currentLength = nextLength;
+                index++;
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+            ArrayPool<byte>.Shared.Return(current, clearArray: true);
+            ArrayPool<byte>.Shared.Return(next, clearArray: true);
+            ArrayPool<byte>.Shared.Return(record);
+        }
+    }
+
+    /// <summary>
+    /// Verifies and decrypts <paramref name="sealedInput"/> into <paramref name="plaintextOutput"/>,
+    /// chunk by chunk; returns the plaintext length. Nothing unauthenticated is ever written out.
+    /// </summary>
+    public async Task<long> OpenAsync(Stream sealedInput, Stream plaintextOutput, CancellationToken cancellationToken)
+    {
+        var headerBytes = new byte[SealedObjectHeader.Size];
+        await ReadExactlyOrTruncatedAsync(sealedInput, headerBytes, "header", cancellationToken);
+        var header = SealedObjectHeader.Parse(headerBytes);
+        var dataKey = header.UnwrapDataKey(keys);
+        var record = ArrayPool<byte>.Shared.Rent(RecordPrefixSize + header.ChunkSize + TagSize);
+        var plain = ArrayPool<byte>.Shared.Rent(header.ChunkSize);
+        try
+        {
+            using var aes = new AesGcm(dataKey, TagSize);
+            long total = 0;
+            for (ulong index = 0; ; index++)
+            {
+                await ReadExactlyOrTruncatedAsync(sealedInput, record.AsMemory(0, RecordPrefixSize), $"chunk {index}", cancellationToken);
+                var flags = record[0];
+                var length = (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(record.AsSpan(1)), int.MaxValue);
+                if (flags > FinalFlag || length > header.ChunkSize)
+                {
+                    throw new ObjectIntegrityException($"Chunk {index} has an invalid record prefix.");
+                }
+
+                await ReadExactlyOrTruncatedAsync(sealedInput, record.AsMemory(RecordPrefixSize, length + TagSize), $"chunk {index}", cancellationToken);
+                var final = flags == FinalFlag;
+                DecryptChunk(aes, header.ObjectSalt, index, final, record.AsSpan(RecordPrefixSize, length), record.AsSpan(RecordPrefixSize + length, TagSize), plain.AsSpan(0, length));
+                await plaintextOutput.WriteAsync(plain.AsMemory(0, length), cancellationToken);
+                total += length;
+                if (final)
+                {
+                    if (await sealedInput.ReadAsync(record.AsMemory(0, 1), cancellationToken) != 0)
+                    {
+                        throw new ObjectIntegrityException("Sealed object has bytes after its final chunk.");
+                    }
+
+                    return total;
+                }
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+            ArrayPool<byte>.Shared.Return(record);
+            ArrayPool<byte>.Shared.Return(plain, clearArray: true);
+        }
+    }
+
+    /// <summary>Checks a whole sealed object without keeping the plaintext.</summary>
+    public Task<long> VerifyAsync(Stream sealedInput, CancellationToken cancellationToken)
+        => OpenAsync(sealedInput, Stream.Null, cancellationToken);
+
+    private static int EncryptChunk(AesGcm aes, ReadOnlySpan<byte> salt, ulong index, bool final, ReadOnlySpan<byte> plaintext, Span<byte> record)
+    {
+        var flags = final ? FinalFlag : (byte)0;
+        record[0] = flags;
+        BinaryPrimitives.WriteUInt32BigEndian(record[1..], (uint)plaintext.Length);
+        Span<byte> nonce = stackalloc byte[12];
+        Span<byte> associated = stackalloc byte[SealedObjectHeader.SaltSize + 9];
+        Describe(salt, index, flags, nonce, associated);
+        aes.Encrypt(nonce, plaintext, record.Slice(RecordPrefixSize, plaintext.Length), record.Slice(RecordPrefixSize + plaintext.Length, TagSize), associated);
+        return RecordPrefixSize + plaintext.Length + TagSize;
+    }
+
+    private static void DecryptChunk(AesGcm aes, ReadOnlySpan<byte> salt, ulong index, bool final, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
+    {
+        Span<byte> nonce = stackalloc byte[12];
+        Span<byte> associated = stackalloc byte[SealedObjectHeader.SaltSize + 9];
+        Describe(salt, index, final ? FinalFlag : (byte)0, nonce, associated);
+        try
+        {
+            aes.Decrypt(nonce, ciphertext, tag, plaintext, associated);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+            throw new ObjectIntegrityException($"Chunk {index} failed authentication: the object was altered, reordered, truncated or spliced.");
+        }
+    }
+
+    private static void Describe(ReadOnlySpan<byte> salt, ulong index, byte flags, Span<byte> nonce, Span<byte> associated)
+    {
+        // The data key is unique per object, so the chunk index alone makes every nonce unique.
+        nonce[..4].Clear();
+        BinaryPrimitives.WriteUInt64BigEndian(nonce[4..], index);
+        salt.CopyTo(associated);
+        BinaryPrimitives.WriteUInt64BigEndian(associated[SealedObjectHeader.SaltSize..], index);
+        associated[^1] = flags;
+    }
+
+    private static async ValueTask ReadExactlyOrTruncatedAsync(Stream stream, Memory<byte> buffer, string what, CancellationToken cancellationToken)
+    {
+        var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+        if (read < buffer.Length)
+        {
+            throw new ObjectIntegrityException($"Sealed object is truncated: it ends inside its {what}.");
+        }
+    }
+}
