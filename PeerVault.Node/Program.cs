@@ -1,3 +1,17 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using PeerVault.Node.Hosting;
+using PeerVault.Node.Security;
+
+WebApplication app;
+try
+{
+    app = NodeApplication.Build(args);
+}
+catch (NodeConfigurationException ex)
+{
+    // Refuse to start, loudly and at once: a node on the wrong key would write data nobody can read.
+    await Console.Error.WriteLineAsync($"peervault-node: configuration error: {ex.Message}");
+    return 2;
+}
+
+await app.RunAsync();
+return 0;

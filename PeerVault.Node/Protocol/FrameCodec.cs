@@ -17,7 +17,7 @@ public static class FrameCodec
 
     /// <summary>
     /// Takes one whole frame off the front of <paramref name="buffer"/>, or returns false when
-    /// more bytes are needed. Throws <see cref="ProtocolViolationException"/> as soon as the
+    /// more bytes are needed. Throws <see cref="PeerProtocolException"/> as soon as the
     /// header shows an unknown type or an over-limit length.
     /// </summary>
     public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out FrameType type, out ReadOnlySequence<byte> payload)
@@ -34,13 +34,13 @@ public static class FrameCodec
         type = (FrameType)header[0];
         if (!Enum.IsDefined(type))
         {
-            throw new ProtocolViolationException(RejectReason.UnknownType, $"Unknown frame type 0x{header[0]:x2}.");
+            throw new PeerProtocolException(RejectReason.UnknownType, $"Unknown frame type 0x{header[0]:x2}.");
         }
 
         var length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
         if (length > MaxPayloadSize)
         {
-            throw new ProtocolViolationException(RejectReason.Oversized, $"Frame of {length} bytes exceeds the {MaxPayloadSize}-byte limit.");
+            throw new PeerProtocolException(RejectReason.Oversized, $"Frame of {length} bytes exceeds the {MaxPayloadSize}-byte limit.");
         }
 
         if (buffer.Length < HeaderSize + length)

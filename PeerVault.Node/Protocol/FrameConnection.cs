@@ -33,7 +33,7 @@ public sealed class FrameConnection : IAsyncDisposable
 
     /// <summary>
     /// Reads the next frame, or returns null when the peer closed the connection cleanly between
-    /// frames. Throws <see cref="ProtocolViolationException"/> for anything malformed, including a
+    /// frames. Throws <see cref="PeerProtocolException"/> for anything malformed, including a
     /// connection that ends in the middle of a frame.
     /// </summary>
     public async ValueTask<Frame?> ReadFrameAsync(CancellationToken cancellationToken)
@@ -47,33 +47,38 @@ public sealed class FrameConnection : IAsyncDisposable
             }
 
             var buffer = result.Buffer;
-            Frame? frame = null;
+            bool parsed;
+            FrameType type;
+            ReadOnlySequence<byte> payload;
             try
             {
-                if (FrameCodec.TryReadFrame(ref buffer, out var type, out var payload))
-                {
-                    frame = Frame.Rent(type, payload);
-                }
-                else if (result.IsCompleted)
-                {
-                    if (buffer.IsEmpty)
-                    {
-                        return null;
-                    }
-
-                    throw new ProtocolViolationException(RejectReason.Truncated, $"Connection closed {buffer.Length} bytes into a frame.");
-                }
+                parsed = FrameCodec.TryReadFrame(ref buffer, out type, out payload);
             }
-            finally
+            catch
             {
-                // Consumed up to the end of the frame (if any); examined everything, so the next
-                // ReadAsync waits for new bytes instead of spinning on a partial frame.
                 _reader.AdvanceTo(buffer.Start, buffer.End);
+                throw;
             }
 
-            if (frame is not null)
+            if (parsed)
             {
+                var frame = Frame.Rent(type, payload);
+                // Consumed and examined only this frame: bytes of the next one stay to be parsed
+                // by the next call without waiting for the network.
+                _reader.AdvanceTo(buffer.Start);
                 return Unprotect(frame);
+            }
+
+            // A partial frame: examined everything, so the next read waits for more bytes.
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                if (buffer.IsEmpty)
+                {
+                    return null;
+                }
+
+                throw new PeerProtocolException(RejectReason.Truncated, $"Connection closed {buffer.Length} bytes into a frame.");
             }
         }
     }
@@ -89,7 +94,7 @@ public sealed class FrameConnection : IAsyncDisposable
         if (payload.Length < FrameProtector.TagSize)
         {
             frame.Dispose();
-            throw new ProtocolViolationException(RejectReason.BadMac, $"{frame.Type} frame too short to carry its integrity tag.");
+            throw new PeerProtocolException(RejectReason.BadMac, $"{frame.Type} frame too short to carry its integrity tag.");
         }
 
         var bodyLength = payload.Length - FrameProtector.TagSize;

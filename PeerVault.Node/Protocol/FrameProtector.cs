@@ -35,7 +35,7 @@ public sealed class FrameProtector : IDisposable
         Compute(_receive, _receiveSequence++, type, body, default, expected);
         if (!CryptographicOperations.FixedTimeEquals(expected, tag))
         {
-            throw new ProtocolViolationException(RejectReason.BadMac, $"Frame {_receiveSequence - 1} ({type}) failed its integrity check.");
+            throw new PeerProtocolException(RejectReason.BadMac, $"Frame {_receiveSequence - 1} ({type}) failed its integrity check.");
         }
     }
 

@@ -20,7 +20,7 @@ public sealed class AuthToken
     {
         if (string.IsNullOrWhiteSpace(value) || value.Trim().Length < MinimumLength)
         {
-            throw new InvalidClusterKeyException($"{source} must be at least {MinimumLength} characters long.");
+            throw new NodeConfigurationException($"{source} must be at least {MinimumLength} characters long.");
         }
 
         return new AuthToken(HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(value.Trim()), 32, "peervault/v1/auth"u8.ToArray(), "handshake"u8.ToArray()));

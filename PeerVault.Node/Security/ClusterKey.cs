@@ -37,7 +37,7 @@ public sealed class ClusterKey
         var trimmed = value?.Trim() ?? string.Empty;
         if (trimmed.Length != Size * 2 || !trimmed.All(char.IsAsciiHexDigit))
         {
-            throw new InvalidClusterKeyException(
+            throw new NodeConfigurationException(
                 $"{source} must be exactly {Size * 2} hexadecimal characters (32 bytes); the value given has {trimmed.Length} characters{(trimmed.All(char.IsAsciiHexDigit) ? string.Empty : " and non-hex characters")}. " +
                 "Generate one with: openssl rand -hex 32");
         }
@@ -55,19 +55,19 @@ public sealed class ClusterKey
     public override string ToString() => $"ClusterKey({KeyId})";
 }
 
-/// <summary>The configured cluster key is unusable; the node refuses to start.</summary>
-public sealed class InvalidClusterKeyException : Exception
+/// <summary>A setting (cluster key, auth token, port…) is unusable; the node refuses to start and says which.</summary>
+public sealed class NodeConfigurationException : Exception
 {
-    public InvalidClusterKeyException()
+    public NodeConfigurationException()
     {
     }
 
-    public InvalidClusterKeyException(string message)
+    public NodeConfigurationException(string message)
         : base(message)
     {
     }
 
-    public InvalidClusterKeyException(string message, Exception innerException)
+    public NodeConfigurationException(string message, Exception innerException)
         : base(message, innerException)
     {
     }

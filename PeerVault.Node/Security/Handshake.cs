@@ -38,21 +38,21 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
         var welcome = HandshakeHello.Decode(welcomeBytes, out var welcomeLength);
         if (welcomeBytes.Length != welcomeLength + MacSize)
         {
-            throw new ProtocolViolationException(RejectReason.Malformed, "Handshake welcome has the wrong length.");
+            throw new PeerProtocolException(RejectReason.Malformed, "Handshake welcome has the wrong length.");
         }
 
         CheckVersion(welcome);
         var expectedMac = Mac(WelcomeLabel, hello, welcomeBytes.AsSpan(0, welcomeLength));
         if (!CryptographicOperations.FixedTimeEquals(expectedMac, welcomeBytes.AsSpan(welcomeLength)))
         {
-            throw new ProtocolViolationException(RejectReason.WrongToken, "The listener's proof does not match our auth token.");
+            throw new PeerProtocolException(RejectReason.WrongToken, "The listener's proof does not match our auth token.");
         }
 
         CheckClock(welcome);
         CheckIdentity(welcome);
         if (expectedPeerName is not null && !string.Equals(expectedPeerName, welcome.NodeName, StringComparison.Ordinal))
         {
-            throw new ProtocolViolationException(RejectReason.IdentityMismatch, $"Dialed '{expectedPeerName}' but the listener is '{welcome.NodeName}'.");
+            throw new PeerProtocolException(RejectReason.IdentityMismatch, $"Dialed '{expectedPeerName}' but the listener is '{welcome.NodeName}'.");
         }
 
         var proof = Mac(ProofLabel, hello, welcomeBytes);
@@ -68,15 +68,14 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
         var hello = HandshakeHello.Decode(helloBytes, out var helloLength);
         if (helloLength != helloBytes.Length)
         {
-            throw new ProtocolViolationException(RejectReason.Malformed, "Handshake hello has trailing bytes.");
+            throw new PeerProtocolException(RejectReason.Malformed, "Handshake hello has trailing bytes.");
         }
 
         CheckVersion(hello);
         CheckClock(hello);
-        CheckIdentity(hello);
         if (!replays.TryRecord(hello.Nonce))
         {
-            throw new ProtocolViolationException(RejectReason.Replay, $"Handshake nonce from '{hello.NodeName}' was already used.");
+            throw new PeerProtocolException(RejectReason.Replay, $"Handshake nonce from '{hello.NodeName}' was already used.");
         }
 
         var welcomeBody = HandshakeHello.Create(self, time).Encode();
@@ -85,11 +84,15 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
         Mac(WelcomeLabel, helloBytes, welcomeBody).CopyTo(welcomeBytes, welcomeBody.Length);
         await connection.WriteFrameAsync(FrameType.HandshakeWelcome, welcomeBytes, cancellationToken);
 
+        // Checked only after the welcome went out: a node that dialed its own address learns from
+        // the welcome that it is talking to itself, and stops dialing it.
+        CheckIdentity(hello);
+
         using var proofFrame = await ReadStepAsync(connection, FrameType.HandshakeProof, cancellationToken);
         var expectedProof = Mac(ProofLabel, helloBytes, welcomeBytes);
         if (!CryptographicOperations.FixedTimeEquals(expectedProof, proofFrame.Payload.Span))
         {
-            throw new ProtocolViolationException(RejectReason.WrongToken, $"Dialer claiming to be '{hello.NodeName}' could not prove the auth token.");
+            throw new PeerProtocolException(RejectReason.WrongToken, $"Dialer claiming to be '{hello.NodeName}' could not prove the auth token.");
         }
 
         return Finish(new NodeIdentity(hello.NodeId, hello.NodeName), isDialer: false, helloBytes, welcomeBytes, expectedProof);
@@ -106,18 +109,18 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ProtocolViolationException(RejectReason.Timeout, $"No {expected} within {StepTimeout.TotalSeconds:0.#} s.");
+            throw new PeerProtocolException(RejectReason.Timeout, $"No {expected} within {StepTimeout.TotalSeconds:0.#} s.");
         }
 
         if (frame is null)
         {
-            throw new ProtocolViolationException(RejectReason.Truncated, $"Connection closed while waiting for {expected}.");
+            throw new PeerProtocolException(RejectReason.Truncated, $"Connection closed while waiting for {expected}.");
         }
 
         if (frame.Type != expected)
         {
             frame.Dispose();
-            throw new ProtocolViolationException(RejectReason.UnexpectedFrame, $"Expected {expected} but got {frame.Type}.");
+            throw new PeerProtocolException(RejectReason.UnexpectedFrame, $"Expected {expected} but got {frame.Type}.");
         }
 
         return frame;
@@ -127,7 +130,7 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
     {
         if (hello.Version != HandshakeHello.CurrentVersion)
         {
-            throw new ProtocolViolationException(RejectReason.VersionMismatch, $"Peer speaks protocol version {hello.Version}; this node speaks {HandshakeHello.CurrentVersion}.");
+            throw new PeerProtocolException(RejectReason.VersionMismatch, $"Peer speaks protocol version {hello.Version}; this node speaks {HandshakeHello.CurrentVersion}.");
         }
     }
 
@@ -136,7 +139,7 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
         var skew = TimeSpan.FromMilliseconds(Math.Abs(time.GetUtcNow().ToUnixTimeMilliseconds() - hello.UnixMillis));
         if (skew > MaxClockSkew)
         {
-            throw new ProtocolViolationException(RejectReason.ClockSkew, $"Handshake from '{hello.NodeName}' is {skew.TotalSeconds:0} s off our clock (limit {MaxClockSkew.TotalSeconds:0} s).");
+            throw new PeerProtocolException(RejectReason.ClockSkew, $"Handshake from '{hello.NodeName}' is {skew.TotalSeconds:0} s off our clock (limit {MaxClockSkew.TotalSeconds:0} s).");
         }
     }
 
@@ -144,7 +147,7 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
     {
         if (hello.NodeId == self.Id || string.Equals(hello.NodeName, self.Name, StringComparison.Ordinal))
         {
-            throw new ProtocolViolationException(RejectReason.IdentityMismatch, $"Peer claims to be this node ({hello.NodeName}, {hello.NodeId:N}).");
+            throw new PeerProtocolException(RejectReason.SelfConnection, $"Peer claims to be this node ({hello.NodeName}, {hello.NodeId:N}).");
         }
     }
 

@@ -43,7 +43,7 @@ internal sealed record HandshakeHello(ushort Version, Guid NodeId, string NodeNa
         const int fixedSize = 2 + 16 + 1 + NonceSize + 8;
         if (payload.Length < fixedSize)
         {
-            throw new ProtocolViolationException(RejectReason.Malformed, "Handshake hello is too short.");
+            throw new PeerProtocolException(RejectReason.Malformed, "Handshake hello is too short.");
         }
 
         var version = BinaryPrimitives.ReadUInt16BigEndian(payload);
@@ -51,7 +51,7 @@ internal sealed record HandshakeHello(ushort Version, Guid NodeId, string NodeNa
         int nameLength = payload[18];
         if (nameLength > NodeIdentity.MaxNameBytes || payload.Length < fixedSize + nameLength)
         {
-            throw new ProtocolViolationException(RejectReason.Malformed, "Handshake hello has a bad node name length.");
+            throw new PeerProtocolException(RejectReason.Malformed, "Handshake hello has a bad node name length.");
         }
 
         string name;
@@ -61,7 +61,7 @@ internal sealed record HandshakeHello(ushort Version, Guid NodeId, string NodeNa
         }
         catch (DecoderFallbackException)
         {
-            throw new ProtocolViolationException(RejectReason.Malformed, "Handshake hello node name is not UTF-8.");
+            throw new PeerProtocolException(RejectReason.Malformed, "Handshake hello node name is not UTF-8.");
         }
 
         var nonce = payload.Slice(19 + nameLength, NonceSize).ToArray();

@@ -14,6 +14,7 @@ public enum RejectReason
     Replay,
     ClockSkew,
     IdentityMismatch,
+    SelfConnection,
     VersionMismatch,
 }
 
@@ -21,21 +22,21 @@ public enum RejectReason
 /// The peer broke the wire protocol. The connection that raised it is closed; the process and
 /// every other connection carry on.
 /// </summary>
-public sealed class ProtocolViolationException : Exception
+public sealed class PeerProtocolException : Exception
 {
-    public ProtocolViolationException(RejectReason reason, string message)
+    public PeerProtocolException(RejectReason reason, string message)
         : base(message) => Reason = reason;
 
-    public ProtocolViolationException()
+    public PeerProtocolException()
     {
     }
 
-    public ProtocolViolationException(string message)
+    public PeerProtocolException(string message)
         : base(message)
     {
     }
 
-    public ProtocolViolationException(string message, Exception innerException)
+    public PeerProtocolException(string message, Exception innerException)
         : base(message, innerException)
     {
     }

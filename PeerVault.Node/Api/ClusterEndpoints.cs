@@ -1,0 +1,26 @@
+using PeerVault.Node.Cluster;
+using PeerVault.Node.Hosting;
+using PeerVault.Node.Storage;
+
+namespace PeerVault.Node.Api;
+
+/// <summary><c>GET /v1/cluster</c>: this node and every peer it knows, with connection state.</summary>
+public static class ClusterEndpoints
+{
+    public static IEndpointRouteBuilder MapClusterEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/cluster", (NodeSettings settings, PeerManager peers, ObjectStore store) =>
+        {
+            var node = new NodeDescription(
+                settings.Identity.Name,
+                settings.Identity.Id.ToString("N"),
+                settings.Keys.Current.KeyId,
+                settings.Keys.Epochs.Current,
+                peers.ListenEndPoint.Port,
+                store.Index.Count,
+                settings.WriteQuorum);
+            return Results.Json(new ClusterDescription(node, peers.Describe()), ApiJsonContext.Default.ClusterDescription);
+        });
+        return app;
+    }
+}

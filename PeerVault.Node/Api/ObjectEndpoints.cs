@@ -1,0 +1,178 @@
+using Microsoft.AspNetCore.Http.Features;
+using PeerVault.Node.Cluster;
+using PeerVault.Node.Hosting;
+using PeerVault.Node.Storage;
+
+namespace PeerVault.Node.Api;
+
+/// <summary>
+/// <c>/v1/objects</c>: PUT stores (streamed) and replicates, GET/HEAD read locally or from a peer,
+/// DELETE writes a tombstone everywhere, and the bare path lists what this node knows.
+/// </summary>
+public static partial class ObjectEndpoints
+{
+    public static IEndpointRouteBuilder MapObjectEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPut("/v1/objects/{**key}", PutAsync);
+        app.MapMethods("/v1/objects/{**key}", [HttpMethods.Get, HttpMethods.Head], GetAsync);
+        app.MapDelete("/v1/objects/{**key}", DeleteAsync);
+        app.MapGet("/v1/objects", List);
+        return app;
+    }
+
+    private static async Task<IResult> PutAsync(HttpContext context, ObjectStore store, Replicator replicator, PeerManager peers, NodeSettings settings, ILogger<ObjectStore> logger)
+    {
+        if (!RawObjectKey.TryRead(context, out var key, out var error))
+        {
+            return BadKey(error);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = settings.MaxObjectBytes;
+        }
+
+        if (context.Request.ContentLength > settings.MaxObjectBytes)
+        {
+            return TooLarge(settings.MaxObjectBytes);
+        }
+
+        IndexEntry entry;
+        try
+        {
+            entry = await store.PutAsync(key, context.Request.Body, context.RequestAborted);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge(settings.MaxObjectBytes);
+        }
+        catch (IOException ex) when (StorageErrors.IsDiskFull(ex))
+        {
+            LogDiskFull(logger, key, ex.Message);
+            return Results.Problem($"The node's disk is full; '{key}' was not stored and nothing was changed.", statusCode: StatusCodes.Status507InsufficientStorage, title: "Insufficient storage");
+        }
+        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested || ex is BadHttpRequestException)
+        {
+            // The client went away or sent a broken body; the partial blob was discarded.
+            LogUploadAborted(logger, key, ex.Message);
+            return Results.BadRequest();
+        }
+
+        var required = Math.Min(settings.WriteQuorum - 1, peers.ExpectedPeerCount);
+        var result = await replicator.ReplicateAsync(entry, required, context.RequestAborted);
+        var stored = new StoredObject(key, entry.BlobId!, entry.Size, entry.Version, [settings.Identity.Name, .. result.Replicas], result.Failures.Count > 0 ? result.Failures : null);
+        if (result.Replicas.Count < required)
+        {
+            return Results.Json(
+                stored with { Error = $"Stored on {stored.Replicas.Count} node(s) but {required + 1} are required; the object is kept and will be readable, but is not yet durable on enough nodes." },
+                ApiJsonContext.Default.StoredObject,
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        return Results.Json(stored, ApiJsonContext.Default.StoredObject, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext context, ObjectStore store, Replicator replicator, ILogger<ObjectStore> logger)
+    {
+        if (!RawObjectKey.TryRead(context, out var key, out var error))
+        {
+            return BadKey(error);
+        }
+
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var servedBy = "local";
+            if (!store.TryGetLocal(key, out var entry))
+            {
+                if (store.Index.TryGet(key, out var known) && known.Deleted)
+                {
+                    return NotFound(key);
+                }
+
+                if (await replicator.FetchAsync(key, context.RequestAborted) is not { } fetched)
+                {
+                    return NotFound(key);
+                }
+
+                (entry, servedBy) = fetched;
+            }
+
+            var response = context.Response;
+            response.ContentType = "application/octet-stream";
+            response.ContentLength = entry.Size;
+            response.Headers.ETag = $"\"{entry.BlobId}\"";
+            response.Headers["X-PeerVault-Object-Id"] = entry.BlobId;
+            response.Headers["X-PeerVault-Served-By"] = servedBy;
+            if (HttpMethods.IsHead(context.Request.Method))
+            {
+                return Results.Empty;
+            }
+
+            try
+            {
+                await store.ReadAsync(entry, response.Body, context.RequestAborted);
+                return Results.Empty;
+            }
+            catch (ObjectIntegrityException ex)
+            {
+                store.Quarantine(entry, ex);
+                if (response.HasStarted)
+                {
+                    // Part of the body is out; cutting the connection is the only honest signal left.
+                    context.Abort();
+                    return Results.Empty;
+                }
+
+                // Nothing sent yet: try a peer's copy (which also repairs this node's).
+                response.Headers.Clear();
+                LogRefetching(logger, key);
+            }
+        }
+
+        return Results.Problem($"Every copy of '{key}' this node could reach failed verification.", statusCode: StatusCodes.Status502BadGateway, title: "Integrity failure");
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext context, ObjectStore store, Replicator replicator, NodeSettings settings)
+    {
+        if (!RawObjectKey.TryRead(context, out var key, out var error))
+        {
+            return BadKey(error);
+        }
+
+        if (store.Delete(key) is not { } tombstone)
+        {
+            return NotFound(key);
+        }
+
+        var acknowledged = await replicator.BroadcastDeleteAsync(tombstone, context.RequestAborted);
+        return Results.Json(new DeletedObject(key, tombstone.Version, [settings.Identity.Name, .. acknowledged]), ApiJsonContext.Default.DeletedObject);
+    }
+
+    private static IResult List(ObjectStore store, string? prefix)
+    {
+        var objects = store.Index.Snapshot()
+            .Where(e => !e.Deleted && (prefix is null || e.Key.StartsWith(prefix, StringComparison.Ordinal)))
+            .OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => new ObjectSummary(e.Key, e.BlobId!, e.Size, e.Version, e.Origin, e.UpdatedAt))
+            .ToList();
+        return Results.Json(new ObjectListing(objects), ApiJsonContext.Default.ObjectListing);
+    }
+
+    private static IResult BadKey(string error)
+        => Results.Problem(error, statusCode: StatusCodes.Status400BadRequest, title: "Invalid object key");
+
+    private static IResult NotFound(string key)
+        => Results.Problem($"No object with key '{key}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    private static IResult TooLarge(long limit)
+        => Results.Problem($"Objects are at most {limit} bytes on this node ({NodeSettings.MaxObjectBytesVariable}); nothing was stored.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Object too large");
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Disk full while storing {Key}: {Error}")]
+    private static partial void LogDiskFull(ILogger logger, string key, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload of {Key} did not complete ({Error}); nothing was stored")]
+    private static partial void LogUploadAborted(ILogger logger, string key, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Local copy of {Key} failed verification; fetching a peer's copy")]
+    private static partial void LogRefetching(ILogger logger, string key);
+}
