@@ -1,0 +1,81 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text.Json;
+using PeerVault.Node.Protocol;
+using PeerVault.Node.Security;
+using PeerVault.Node.Storage;
+using PeerVault.Tests.Infrastructure;
+
+namespace PeerVault.Tests.Cluster;
+
+public sealed class PeerFailureTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_peer_that_dies_mid_transfer_leaves_nothing_behind_and_the_node_carries_on()
+    {
+        using var directory = new TempDirectory();
+        var secrets = ClusterSecrets.Generate();
+        await using var node = await TestNode.StartAsync("node1", directory.Sub("node1"), secrets);
+
+        // A real peer (it knows the auth token) starts a 10 MiB replica, sends 1 MiB of it, and dies.
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync("127.0.0.1", node.P2PPort, Ct);
+            await using var connection = new FrameConnection(client.GetStream());
+            var self = new NodeIdentity(Guid.NewGuid(), "dying-peer");
+            var handshake = new Handshake(self, AuthToken.Parse(secrets.AuthToken), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
+            var result = await handshake.DialAsync(connection, "node1", Ct);
+            connection.Protect(result.Protector);
+
+            var entry = new IndexEntry { Key = "half.bin", BlobId = new string('a', 64), Size = 10 << 20, SealedLength = 10 << 20, Version = 1, Origin = "dying-peer" };
+            var header = new StreamHeader { StreamId = 1, Purpose = StreamPurpose.Replicate, Entry = entry };
+            await connection.WriteFrameAsync(FrameType.StreamHeader, JsonSerializer.SerializeToUtf8Bytes(header, PeerVaultJsonContext.Default.StreamHeader), Ct);
+            var prefix = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(prefix, 1);
+            for (var i = 0; i < 4; i++)
+            {
+                await connection.WriteFrameAsync(FrameType.StreamData, prefix, new byte[256 * 1024], Ct);
+            }
+
+            await WaitUntilAsync(() => Directory.GetFiles(Path.Combine(node.DataDirectory, "tmp")).Length == 1, "the partial replica is being written");
+            client.Client.Close();
+        }
+
+        await WaitUntilAsync(() => Directory.GetFiles(Path.Combine(node.DataDirectory, "tmp")).Length == 0, "the partial replica is discarded");
+        Assert.False(node.Store.Index.TryGet("half.bin", out _));
+        Assert.Empty(node.Store.Blobs.EnumerateBlobs());
+        using var health = await node.Http.GetAsync("/health", Ct);
+        Assert.True(health.IsSuccessStatusCode);
+        await node.Http.PutObjectAsync("after.txt", [1, 2, 3]);
+    }
+
+    [Fact]
+    public async Task A_stopped_peer_is_redialed_when_it_comes_back()
+    {
+        using var directory = new TempDirectory();
+        var secrets = ClusterSecrets.Generate();
+        await using var node1 = await TestNode.StartAsync("node1", directory.Sub("node1"), secrets);
+        var node2 = await TestNode.StartAsync("node2", directory.Sub("node2"), secrets, [node1.P2PPort]);
+        await node1.WaitForPeersAsync(1);
+        var port = node1.P2PPort;
+
+        await node1.DisposeAsync();
+        await WaitUntilAsync(() => node2.Peers.Connected.Count == 0, "node2 notices node1 is gone");
+        await using var restarted = await TestNode.StartAsync("node1", directory.Sub("node1"), secrets, settings: new Dictionary<string, string?> { ["P2P_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+        await node2.WaitForPeersAsync(1, TimeSpan.FromSeconds(30));
+        await node2.DisposeAsync();
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
+            await Task.Delay(50, Ct);
+        }
+    }
+}

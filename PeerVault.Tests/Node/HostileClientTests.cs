@@ -1,0 +1,91 @@
+using System.Net.Sockets;
+using PeerVault.Node.Protocol;
+using PeerVault.Node.Security;
+using PeerVault.Tests.Infrastructure;
+
+namespace PeerVault.Tests.Node;
+
+/// <summary>Raw TCP clients that break the protocol are cut off; the node keeps serving everyone else.</summary>
+public sealed class HostileClientTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string, byte[]> Attacks => new()
+    {
+        { "garbage", "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray() },
+        { "a header claiming 0xFFFFFFFF bytes", [(byte)FrameType.HandshakeHello, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0] },
+        { "a truncated frame", [(byte)FrameType.HandshakeHello, 0, 0, 0, 200, 1, 2, 3] },
+        { "an unknown frame type", [0x42, 0, 0, 0, 0] },
+        { "a message before the handshake", [(byte)FrameType.Message, 0, 0, 0, 2, (byte)'{', (byte)'}'] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Attacks))]
+    public async Task A_client_sending_protocol_garbage_is_disconnected_while_peers_and_clients_carry_on(string attack, byte[] bytes)
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var node = cluster["node1"];
+        var before = GC.GetTotalMemory(forceFullCollection: false);
+
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync("127.0.0.1", node.P2PPort, Ct);
+            var stream = client.GetStream();
+            await stream.WriteAsync(bytes, Ct);
+            if (attack == "a truncated frame")
+            {
+                client.Client.Shutdown(SocketShutdown.Send);
+            }
+
+            Assert.True(await IsDisconnectedAsync(stream), $"{attack}: the node must close the connection");
+        }
+
+        Assert.True(GC.GetTotalMemory(forceFullCollection: false) - before < 64 << 20, "memory must not jump by a claimed length");
+        Assert.Single(node.Peers.Connected);
+        await node.Http.PutObjectAsync($"still-works-{Guid.NewGuid():N}", [1, 2, 3]);
+        Assert.True(node.Logs.Contains("Refused inbound handshake"));
+    }
+
+    [Fact]
+    public async Task A_handshake_with_the_wrong_token_is_refused_and_logged_without_the_token()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var node = cluster["node1"];
+
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", node.P2PPort, Ct);
+        await using var connection = new FrameConnection(client.GetStream());
+        var impostor = new Handshake(new NodeIdentity(Guid.NewGuid(), "impostor"), AuthToken.Parse("a guessed token, not the real one"), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
+
+        var error = await Assert.ThrowsAsync<PeerProtocolException>(() => impostor.DialAsync(connection, null, Ct));
+
+        Assert.Equal(RejectReason.WrongToken, error.Reason);
+        Assert.Single(node.Peers.Connected);
+        await node.Http.PutObjectAsync("after-impostor", [1]);
+        Assert.DoesNotContain(node.Logs.Lines, l => l.Contains(cluster.Secrets.AuthToken, StringComparison.Ordinal));
+    }
+
+    private static async Task<bool> IsDisconnectedAsync(NetworkStream stream)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(15));
+        var buffer = new byte[4096];
+        try
+        {
+            while (await stream.ReadAsync(buffer, deadline.Token) > 0)
+            {
+                // A welcome may come first for a well-formed hello; keep reading until the close.
+            }
+
+            return true;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
