@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
 using PeerVault.Node.Cluster;
+using PeerVault.Node.Diagnostics;
 using PeerVault.Node.Hosting;
 using PeerVault.Node.Storage;
 
@@ -20,12 +21,14 @@ public static partial class ObjectEndpoints
         return app;
     }
 
-    private static async Task<IResult> PutAsync(HttpContext context, ObjectStore store, Replicator replicator, PeerManager peers, NodeSettings settings, ILogger<ObjectStore> logger)
+    private static async Task<IResult> PutAsync(HttpContext context, ObjectStore store, Replicator replicator, PeerManager peers, NodeSettings settings, NodeTracing tracing, NodeMetrics metrics, ILogger<ObjectStore> logger)
     {
         if (!RawObjectKey.TryRead(context, out var key, out var error))
         {
             return BadKey(error);
         }
+
+        using var activity = tracing.StartOperation("PutObject", key);
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -58,11 +61,17 @@ public static partial class ObjectEndpoints
             return Results.BadRequest();
         }
 
+        metrics.Stored(entry.Size);
+        metrics.ObjectStored("client");
+        activity?.SetTag("peervault.object_id", entry.BlobId);
+        activity?.SetTag("peervault.bytes", entry.Size);
         var required = Math.Min(settings.WriteQuorum - 1, peers.ExpectedPeerCount);
         var result = await replicator.ReplicateAsync(entry, required, context.RequestAborted);
+        activity?.SetTag("peervault.replicas", result.Replicas.Count + 1);
         var stored = new StoredObject(key, entry.BlobId!, entry.Size, entry.Version, [settings.Identity.Name, .. result.Replicas], result.Failures.Count > 0 ? result.Failures : null);
         if (result.Replicas.Count < required)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "write quorum not reached");
             return Results.Json(
                 stored with { Error = $"Stored on {stored.Replicas.Count} node(s) but {required + 1} are required; the object is kept and will be readable, but is not yet durable on enough nodes." },
                 ApiJsonContext.Default.StoredObject,
@@ -72,13 +81,15 @@ public static partial class ObjectEndpoints
         return Results.Json(stored, ApiJsonContext.Default.StoredObject, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, ObjectStore store, Replicator replicator, ILogger<ObjectStore> logger)
+    private static async Task<IResult> GetAsync(HttpContext context, ObjectStore store, Replicator replicator, NodeTracing tracing, NodeMetrics metrics, ILogger<ObjectStore> logger)
     {
         if (!RawObjectKey.TryRead(context, out var key, out var error))
         {
             return BadKey(error);
         }
 
+        using var activity = tracing.StartOperation(HttpMethods.IsHead(context.Request.Method) ? "HeadObject" : "GetObject", key);
+        var corrupt = new List<string>();
         for (var attempt = 0; attempt < 2; attempt++)
         {
             var servedBy = "local";
@@ -89,14 +100,19 @@ public static partial class ObjectEndpoints
                     return NotFound(key);
                 }
 
-                if (await replicator.FetchAsync(key, context.RequestAborted) is not { } fetched)
+                var fetched = await replicator.FetchAsync(key, context.RequestAborted);
+                corrupt.AddRange(fetched.CorruptCopies);
+                if (!fetched.Found)
                 {
-                    return NotFound(key);
+                    break;
                 }
 
-                (entry, servedBy) = fetched;
+                (entry, servedBy) = (fetched.Entry!, fetched.Peer!);
             }
 
+            activity?.SetTag("peervault.object_id", entry.BlobId);
+            activity?.SetTag("peervault.bytes", entry.Size);
+            activity?.SetTag("peervault.served_by", servedBy);
             var response = context.Response;
             response.ContentType = "application/octet-stream";
             response.ContentLength = entry.Size;
@@ -110,12 +126,14 @@ public static partial class ObjectEndpoints
 
             try
             {
-                await store.ReadAsync(entry, response.Body, context.RequestAborted);
+                metrics.Served(await store.ReadAsync(entry, response.Body, context.RequestAborted));
                 return Results.Empty;
             }
             catch (ObjectIntegrityException ex)
             {
                 store.Quarantine(entry, ex);
+                corrupt.Add($"{servedBy}: {ex.Message}");
+                NodeTracing.Fail(activity, ex);
                 if (response.HasStarted)
                 {
                     // Part of the body is out; cutting the connection is the only honest signal left.
@@ -129,16 +147,26 @@ public static partial class ObjectEndpoints
             }
         }
 
-        return Results.Problem($"Every copy of '{key}' this node could reach failed verification.", statusCode: StatusCodes.Status502BadGateway, title: "Integrity failure");
+        if (corrupt.Count == 0)
+        {
+            return NotFound(key);
+        }
+
+        activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "no intact copy");
+        return Results.Problem(
+            $"Every copy of '{key}' this node could reach failed verification: {string.Join("; ", corrupt)}",
+            statusCode: StatusCodes.Status502BadGateway,
+            title: "Integrity failure");
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, ObjectStore store, Replicator replicator, NodeSettings settings)
+    private static async Task<IResult> DeleteAsync(HttpContext context, ObjectStore store, Replicator replicator, NodeSettings settings, NodeTracing tracing)
     {
         if (!RawObjectKey.TryRead(context, out var key, out var error))
         {
             return BadKey(error);
         }
 
+        using var activity = tracing.StartOperation("DeleteObject", key);
         if (store.Delete(key) is not { } tombstone)
         {
             return NotFound(key);

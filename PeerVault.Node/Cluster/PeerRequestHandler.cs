@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using PeerVault.Node.Diagnostics;
 using PeerVault.Node.Protocol;
 using PeerVault.Node.Storage;
 
@@ -9,7 +10,7 @@ namespace PeerVault.Node.Cluster;
 /// (Fetch), apply a tombstone (Delete). A replica is kept only if it hashes to its announced id
 /// and decrypts under a key this node holds; the sender always gets an answer that says why not.
 /// </summary>
-public sealed partial class PeerRequestHandler(ObjectStore store, ILogger<PeerRequestHandler> logger) : IPeerRequestHandler
+public sealed partial class PeerRequestHandler(ObjectStore store, NodeTracing tracing, NodeMetrics metrics, ILogger<PeerRequestHandler> logger) : IPeerRequestHandler
 {
     public async Task OnStreamAsync(PeerSession session, StreamHeader header, PipeReader body, CancellationToken cancellationToken)
     {
@@ -19,6 +20,9 @@ public sealed partial class PeerRequestHandler(ObjectStore store, ILogger<PeerRe
             return;
         }
 
+        using var activity = tracing.StartPeerServer("ReceiveReplica", header.Entry.Key, header.TraceParent, header.TraceState, session);
+        activity?.SetTag("peervault.object_id", header.Entry.BlobId);
+        activity?.SetTag("peervault.bytes", header.Entry.SealedLength);
         PeerMessage reply;
         try
         {
@@ -28,16 +32,20 @@ public sealed partial class PeerRequestHandler(ObjectStore store, ILogger<PeerRe
                 LogReplicaStored(header.Entry.Key, header.Entry.BlobId, session.Peer.Name, applied);
             }
 
+            metrics.Replicated(header.Entry.SealedLength, "received");
+            metrics.ObjectStored("replica");
             reply = new PeerMessage { Kind = MessageKind.ReplicaStored, ReplyTo = header.StreamId, Key = header.Entry.Key };
         }
         catch (KeyMismatchException ex)
         {
             LogKeyMismatch(header.Entry.Key, session.Peer.Name, ex.ObjectKeyId, ex.NodeKeyId);
+            NodeTracing.Fail(activity, ex);
             reply = Failure(header, ex);
         }
         catch (Exception ex) when (ex is ObjectIntegrityException or IOException && ex is not PeerDisconnectedException)
         {
             LogReplicaRefused(header.Entry.Key, session.Peer.Name, StorageErrors.CodeOf(ex), ex.Message);
+            NodeTracing.Fail(activity, ex);
             reply = Failure(header, ex);
         }
 
@@ -46,6 +54,7 @@ public sealed partial class PeerRequestHandler(ObjectStore store, ILogger<PeerRe
 
     public async Task OnMessageAsync(PeerSession session, PeerMessage message, CancellationToken cancellationToken)
     {
+        using var activity = tracing.StartPeerServer(message.Kind == MessageKind.Fetch ? "ServeFetch" : $"Handle{message.Kind}", message.Key ?? message.Entry?.Key, message.TraceParent, message.TraceState, session);
         switch (message.Kind)
         {
             case MessageKind.Fetch when ObjectKey.Validate(message.Key, out _) && store.TryGetLocal(message.Key!, out var entry):
@@ -54,6 +63,10 @@ public sealed partial class PeerRequestHandler(ObjectStore store, ILogger<PeerRe
                     var header = new StreamHeader { StreamId = 0, Purpose = StreamPurpose.FetchReply, ReplyTo = message.Id, Entry = entry };
                     await session.SendStreamAsync(header, sealedObject, replyTimeout: null, cancellationToken);
                 }
+
+                activity?.SetTag("peervault.object_id", entry.BlobId);
+                activity?.SetTag("peervault.bytes", entry.SealedLength);
+                metrics.Replicated(entry.SealedLength, "sent");
 
                 LogServedFetch(entry.Key, session.Peer.Name);
                 break;

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using PeerVault.Node.Diagnostics;
 using PeerVault.Node.Protocol;
 using PeerVault.Node.Storage;
 
@@ -7,14 +9,40 @@ namespace PeerVault.Node.Cluster;
 /// <summary>Which peers confirmed a replica durable, and which refused or failed (with why).</summary>
 public sealed record ReplicationResult(IReadOnlyList<string> Replicas, IReadOnlyList<string> Failures);
 
+/// <summary>What a fetch from peers found: the object and who sent it, or why no copy could be used.</summary>
+public sealed record FetchResult(IndexEntry? Entry, string? Peer, IReadOnlyList<string> CorruptCopies)
+{
+    public bool Found => Entry is not null;
+}
+
 /// <summary>
 /// This node asking its peers: push a replica to each of them, pull an object this node lacks,
 /// pass on a tombstone. Replicas travel as the sealed bytes on disk; a transfer keeps running
-/// after the client has its answer, so the remaining peers still get their copy.
+/// after the client has its answer, so the remaining peers still get their copy. Every call
+/// is a client span whose context rides in the P2P message.
 /// </summary>
-public sealed partial class Replicator(PeerManager peers, ObjectStore store, IHostApplicationLifetime lifetime, ILogger<Replicator> logger)
+public sealed partial class Replicator
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly PeerManager _peers;
+    private readonly ObjectStore _store;
+    private readonly NodeTracing _tracing;
+    private readonly NodeMetrics _metrics;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<Replicator> _logger;
+    private readonly ConcurrentDictionary<string, byte> _underReplicated = new(StringComparer.Ordinal);
+
+    public Replicator(PeerManager peers, ObjectStore store, NodeTracing tracing, NodeMetrics metrics, IHostApplicationLifetime lifetime, ILogger<Replicator> logger)
+    {
+        _peers = peers;
+        _store = store;
+        _tracing = tracing;
+        _metrics = metrics;
+        _lifetime = lifetime;
+        _logger = logger;
+        metrics.ObserveUnderReplicated(() => _underReplicated.Count);
+    }
 
     /// <summary>
     /// Sends <paramref name="entry"/> to every connected peer and returns as soon as
@@ -25,7 +53,8 @@ public sealed partial class Replicator(PeerManager peers, ObjectStore store, IHo
         var replicas = new ConcurrentQueue<string>();
         var failures = new ConcurrentQueue<string>();
         var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var transfers = peers.Connected.Select(async session =>
+        var targets = _peers.Connected;
+        var transfers = targets.Select(async session =>
         {
             var error = await SendReplicaAsync(session, entry);
             if (error is null)
@@ -43,6 +72,19 @@ public sealed partial class Replicator(PeerManager peers, ObjectStore store, IHo
         }).ToList();
 
         var all = Task.WhenAll(transfers);
+        _ = all.ContinueWith(
+            finished =>
+            {
+                if (replicas.Count < _peers.ExpectedPeerCount)
+                {
+                    _underReplicated[entry.Key] = 0;
+                }
+                else
+                {
+                    _underReplicated.TryRemove(entry.Key, out _);
+                }
+            },
+            TaskScheduler.Default);
         if (required <= 0)
         {
             enough.TrySetResult();
@@ -55,15 +97,23 @@ public sealed partial class Replicator(PeerManager peers, ObjectStore store, IHo
     /// <summary>Returns null on success, else the reason the peer does not hold the replica.</summary>
     private async Task<string?> SendReplicaAsync(PeerSession session, IndexEntry entry)
     {
+        using var activity = _tracing.StartPeerCall("ReplicateObject", entry.Key, session);
+        activity?.SetTag("peervault.object_id", entry.BlobId);
+        activity?.SetTag("peervault.bytes", entry.SealedLength);
+        var started = Stopwatch.GetTimestamp();
         // Not the request's token: a client that hangs up must not cut a replica off half-way.
-        var stopping = lifetime.ApplicationStopping;
+        var stopping = _lifetime.ApplicationStopping;
+        string? error;
         try
         {
-            await using var sealedObject = store.OpenSealed(entry);
-            var header = new StreamHeader { StreamId = 0, Purpose = StreamPurpose.Replicate, Entry = entry };
+            await using var sealedObject = _store.OpenSealed(entry);
+            var (traceParent, traceState) = NodeTracing.Current();
+            var header = new StreamHeader { StreamId = 0, Purpose = StreamPurpose.Replicate, Entry = entry, TraceParent = traceParent, TraceState = traceState };
             var reply = await session.SendStreamAsync(header, sealedObject, ReplyTimeout(entry.SealedLength), stopping);
+            _metrics.Replicated(entry.SealedLength, "sent");
             if (reply is { Kind: MessageKind.ReplicaStored })
             {
+                _metrics.ReplicationFinished(Stopwatch.GetElapsedTime(started), "stored");
                 return null;
             }
 
@@ -76,25 +126,36 @@ public sealed partial class Replicator(PeerManager peers, ObjectStore store, IHo
                 LogReplicaRefused(entry.Key, session.Peer.Name, reply?.ErrorCode, reply?.Error);
             }
 
-            return $"{reply?.ErrorCode}: {reply?.Error}";
+            error = $"{reply?.ErrorCode}: {reply?.Error}";
+            activity?.SetStatus(ActivityStatusCode.Error, error);
+            activity?.SetTag("error.type", reply?.ErrorCode);
         }
         catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
             LogReplicaFailed(entry.Key, session.Peer.Name, ex.Message);
-            return ex.Message;
+            NodeTracing.Fail(activity, ex);
+            error = ex.Message;
         }
+
+        _metrics.ReplicationFinished(Stopwatch.GetElapsedTime(started), "failed");
+        return error;
     }
 
-    /// <summary>Fetches <paramref name="key"/> from the first peer that has it, verifies and keeps it locally.</summary>
-    public async Task<(IndexEntry Entry, string Peer)?> FetchAsync(string key, CancellationToken cancellationToken)
+    /// <summary>Fetches <paramref name="key"/> from the first peer that has a good copy, verifies and keeps it locally.</summary>
+    public async Task<FetchResult> FetchAsync(string key, CancellationToken cancellationToken)
     {
-        foreach (var session in peers.Connected.OrderBy(_ => Random.Shared.Next()))
+        var corrupt = new List<string>();
+        foreach (var session in _peers.Connected.OrderBy(_ => Random.Shared.Next()))
         {
+            using var activity = _tracing.StartPeerCall("FetchObject", key, session);
             try
             {
-                var reply = await session.RequestAsync(new PeerMessage { Kind = MessageKind.Fetch, Key = key }, RequestTimeout, cancellationToken);
+                var (traceParent, traceState) = NodeTracing.Current();
+                var request = new PeerMessage { Kind = MessageKind.Fetch, Key = key, TraceParent = traceParent, TraceState = traceState };
+                var reply = await session.RequestAsync(request, RequestTimeout, cancellationToken);
                 if (reply is not { Stream: { } header, Body: { } body })
                 {
+                    activity?.SetTag("peervault.found", false);
                     continue;
                 }
 
@@ -105,32 +166,48 @@ public sealed partial class Replicator(PeerManager peers, ObjectStore store, IHo
                         throw new ObjectIntegrityException($"Asked for '{key}' but received '{header.Entry.Key}'.");
                     }
 
-                    await store.AcceptReplicaAsync(header.Entry, stream, cancellationToken);
+                    await _store.AcceptReplicaAsync(header.Entry, stream, cancellationToken);
                 }
 
-                return (header.Entry, session.Peer.Name);
+                activity?.SetTag("peervault.found", true);
+                activity?.SetTag("peervault.object_id", header.Entry.BlobId);
+                activity?.SetTag("peervault.bytes", header.Entry.SealedLength);
+                _metrics.Replicated(header.Entry.SealedLength, "received");
+                _metrics.ObjectStored("replica");
+                return new FetchResult(header.Entry, session.Peer.Name, corrupt);
             }
-            catch (Exception ex) when (ex is IOException or TimeoutException or ObjectIntegrityException)
+            catch (ObjectIntegrityException ex)
             {
+                corrupt.Add($"{session.Peer.Name}: {ex.Message}");
+                NodeTracing.Fail(activity, ex);
+                LogFetchFailed(key, session.Peer.Name, ex.Message);
+            }
+            catch (Exception ex) when (ex is IOException or TimeoutException)
+            {
+                NodeTracing.Fail(activity, ex);
                 LogFetchFailed(key, session.Peer.Name, ex.Message);
             }
         }
 
-        return null;
+        return new FetchResult(null, null, corrupt);
     }
 
     /// <summary>Sends a tombstone to every connected peer; returns the peers that applied it.</summary>
     public async Task<IReadOnlyList<string>> BroadcastDeleteAsync(IndexEntry tombstone, CancellationToken cancellationToken)
     {
-        var acknowledged = await Task.WhenAll(peers.Connected.Select(async session =>
+        var acknowledged = await Task.WhenAll(_peers.Connected.Select(async session =>
         {
+            using var activity = _tracing.StartPeerCall("DeleteReplica", tombstone.Key, session);
             try
             {
-                var reply = await session.RequestAsync(new PeerMessage { Kind = MessageKind.Delete, Entry = tombstone }, RequestTimeout, cancellationToken);
+                var (traceParent, traceState) = NodeTracing.Current();
+                var request = new PeerMessage { Kind = MessageKind.Delete, Entry = tombstone, TraceParent = traceParent, TraceState = traceState };
+                var reply = await session.RequestAsync(request, RequestTimeout, cancellationToken);
                 return reply.Message?.Kind == MessageKind.Ack ? session.Peer.Name : null;
             }
             catch (Exception ex) when (ex is IOException or TimeoutException)
             {
+                NodeTracing.Fail(activity, ex);
                 LogReplicaFailed(tombstone.Key, session.Peer.Name, ex.Message);
                 return null;
             }

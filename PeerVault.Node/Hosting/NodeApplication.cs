@@ -1,3 +1,7 @@
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using PeerVault.Node.Api;
 using PeerVault.Node.Cluster;
 using PeerVault.Node.Diagnostics;
@@ -18,12 +22,22 @@ public static partial class NodeApplication
     /// </summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Settings ship beside the assembly; the working directory is where the data goes by default.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var time = TimeProvider.System;
         var settings = NodeSettings.Load(builder.Configuration, time);
 
         builder.AddServiceDefaults();
+        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(NodeTracing.SourceName));
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(NodeMetrics.MeterName));
+        if (string.IsNullOrEmpty(builder.Configuration["OTEL_SERVICE_NAME"]))
+        {
+            // Started by hand (no orchestrator naming it): the node's name is the service's name.
+            builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.ConfigureResource(r => r.AddService(settings.Identity.Name)));
+            builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.ConfigureResource(r => r.AddService(settings.Identity.Name)));
+            builder.Services.ConfigureOpenTelemetryLoggerProvider(logging => logging.ConfigureResource(r => r.AddService(settings.Identity.Name)));
+        }
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.MaxObjectBytes);
 
@@ -31,6 +45,7 @@ public static partial class NodeApplication
         services.AddSingleton(time);
         services.AddSingleton(settings);
         services.AddSingleton<NodeMetrics>();
+        services.AddSingleton<NodeTracing>();
         services.AddSingleton(settings.Identity);
         services.AddSingleton(settings.Keys);
         services.AddSingleton(sp => new Handshake(settings.Identity, settings.AuthToken, time, new ReplayCache(time, Handshake.MaxClockSkew)));

@@ -1,3 +1,4 @@
+using PeerVault.Node.Diagnostics;
 using PeerVault.Node.Security;
 
 namespace PeerVault.Node.Storage;
@@ -7,7 +8,7 @@ namespace PeerVault.Node.Storage;
 /// ciphertext (checked by hash and by decryption, never re-encrypted), reads plaintext back, and
 /// keeps the key index in step. Everything streams; nothing holds a whole object in memory.
 /// </summary>
-public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectCipher cipher, NodeIdentity self, TimeProvider time, ILogger<ObjectStore> logger)
+public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectCipher cipher, NodeIdentity self, NodeTracing tracing, TimeProvider time, ILogger<ObjectStore> logger)
 {
     private const int CopyBufferSize = 256 * 1024;
 
@@ -57,17 +58,26 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
 
         await using (var writer = blobs.CreateWriter())
         {
-            await sealedBytes.CopyToAsync(writer, CopyBufferSize, cancellationToken);
+            using (var write = tracing.StartStep("WriteReplica"))
+            {
+                await sealedBytes.CopyToAsync(writer, CopyBufferSize, cancellationToken);
+                write?.SetTag("peervault.bytes", writer.Length);
+            }
+
             if (writer.Length != announced.SealedLength)
             {
                 throw new ObjectIntegrityException($"Replica of '{announced.Key}' is {writer.Length} bytes but was announced as {announced.SealedLength}.");
             }
 
-            blobs.Commit(writer, expected);
+            using (tracing.StartStep("FsyncReplica"))
+            {
+                blobs.Commit(writer, expected);
+            }
         }
 
         try
         {
+            using var verify = tracing.StartStep("VerifyReplica");
             await using var stored = blobs.OpenRead(expected);
             var size = await cipher.VerifyAsync(stored, cancellationToken);
             if (size != announced.Size)

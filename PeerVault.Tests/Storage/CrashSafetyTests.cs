@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using PeerVault.Node.Diagnostics;
 using PeerVault.Node.Security;
 using PeerVault.Node.Storage;
 using PeerVault.Tests.Infrastructure;
@@ -17,7 +18,7 @@ public sealed class CrashSafetyTests
         var keys = new KeyRing(Key, new EpochClock(TimeProvider.System, TimeSpan.FromHours(24)));
         var blobs = new BlobStore(root);
         var index = new KeyIndex(Path.Combine(root, "index.log"), TimeProvider.System, NullLogger.Instance);
-        return (new ObjectStore(blobs, index, new ObjectCipher(keys), Self, TimeProvider.System, NullLogger<ObjectStore>.Instance), index, blobs);
+        return (new ObjectStore(blobs, index, new ObjectCipher(keys), Self, new NodeTracing(Self), TimeProvider.System, NullLogger<ObjectStore>.Instance), index, blobs);
     }
 
     [Fact]

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace PeerVault.DemoClient;
+
+/// <summary>
+/// Stores the demo files through the target node, reads each one back through every node and
+/// compares bytes. Every store and fetch is a span of the demo's own (the root of its trace), so
+/// each shows up as one trace from the demo through the nodes it touched.
+/// </summary>
+public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptions options, TextWriter output, ILogger<DemoRunner> logger)
+{
+    public const string SourceName = "PeerVault.DemoClient";
+
+    private static readonly ActivitySource Source = new(SourceName);
+
+    /// <summary>Runs the demo; returns the process exit code (0 only if every file round-trips).</summary>
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var files = DemoFile.Set(options.SmallFiles, options.LargeFileBytes);
+        var holders = files.ToDictionary(f => f.Key, _ => new SortedSet<string>(StringComparer.Ordinal));
+        var failures = new List<string>();
+        var stopwatch = Stopwatch.StartNew();
+        await output.WriteLineAsync($"PeerVault demo: {files.Count} files through {options.Target}, read back through {string.Join(", ", options.Nodes)}");
+
+        if (!options.FetchOnly)
+        {
+            var step = 0;
+            foreach (var file in files)
+            {
+                await output.WriteLineAsync($"[{++step,2}/{files.Count}] storing {file.Key} ({Size(file.Content.Length)}) through {options.Target}");
+                var stored = await StoreAsync(file, cancellationToken);
+                if (stored.Error is not null)
+                {
+                    failures.Add($"{file.Key}: store through {options.Target} failed: {stored.Error}");
+                }
+
+                holders[file.Key].UnionWith(stored.Replicas);
+            }
+        }
+
+        var fetched = files.ToDictionary(f => f.Key, _ => new List<string>());
+        var total = files.Count * options.Nodes.Count;
+        var done = 0;
+        foreach (var file in files)
+        {
+            foreach (var node in options.Nodes)
+            {
+                await output.WriteLineAsync($"[{++done,2}/{total}] fetching {file.Key} through {node}");
+                var result = await FetchAsync(file, node, cancellationToken);
+                if (result.Error is not null)
+                {
+                    failures.Add($"{file.Key}: fetch through {node} failed: {result.Error}");
+                    fetched[file.Key].Add($"{node} FAILED");
+                    continue;
+                }
+
+                fetched[file.Key].Add($"{node} ok");
+                if (result.ServedLocally)
+                {
+                    holders[file.Key].Add(node);
+                }
+            }
+        }
+
+        await output.WriteLineAsync();
+        foreach (var file in files)
+        {
+            var content = file.IsSmall ? $" \"{Encoding.UTF8.GetString(file.Content)}\"" : string.Empty;
+            var failed = failures.Any(f => f.StartsWith(file.Key + ":", StringComparison.Ordinal));
+            await output.WriteLineAsync($"{(failed ? "FAIL" : "ok  ")} {file.Key,-18} {Size(file.Content.Length),9}  held by {string.Join(",", holders[file.Key])}  fetched via {string.Join(", ", fetched[file.Key])}{content}");
+        }
+
+        await output.WriteLineAsync();
+        if (failures.Count > 0)
+        {
+            foreach (var failure in failures)
+            {
+                await output.WriteLineAsync($"FAILED {failure}");
+            }
+
+            await output.WriteLineAsync($"{failures.Count} problem(s) in {stopwatch.Elapsed.TotalSeconds:0.0} s; exit code 1.");
+            return 1;
+        }
+
+        await output.WriteLineAsync($"All {files.Count} files round-tripped through {options.Nodes.Count} node(s) in {stopwatch.Elapsed.TotalSeconds:0.0} s.");
+        return 0;
+    }
+
+    private async Task<(IReadOnlyList<string> Replicas, string? Error)> StoreAsync(DemoFile file, CancellationToken cancellationToken)
+    {
+        using var activity = Source.StartActivity("StoreFile", ActivityKind.Client);
+        activity?.SetTag("peervault.key", file.Key);
+        activity?.SetTag("peervault.bytes", file.Content.Length);
+        activity?.SetTag("peervault.node", options.Target);
+        try
+        {
+            var http = Client(options.Target);
+            using var response = await http.PutAsync(ObjectPath(file.Key), new ByteArrayContent(file.Content), cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                var problem = await response.Content.ReadAsStringAsync(cancellationToken);
+                return Fail(activity, $"{(int)response.StatusCode} {response.ReasonPhrase}: {problem}");
+            }
+
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            activity?.SetTag("peervault.object_id", body.GetProperty("objectId").GetString());
+            return ([.. body.GetProperty("replicas").EnumerateArray().Select(r => r.GetString()!)], null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
+        {
+            return Fail(activity, ex.Message);
+        }
+    }
+
+    private async Task<(bool ServedLocally, string? Error)> FetchAsync(DemoFile file, string node, CancellationToken cancellationToken)
+    {
+        using var activity = Source.StartActivity("FetchFile", ActivityKind.Client);
+        activity?.SetTag("peervault.key", file.Key);
+        activity?.SetTag("peervault.node", node);
+        try
+        {
+            using var response = await Client(node).GetAsync(ObjectPath(file.Key), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                var problem = await response.Content.ReadAsStringAsync(cancellationToken);
+                return (false, Fail(activity, $"{(int)response.StatusCode} {response.ReasonPhrase}: {problem}").Error);
+            }
+
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            activity?.SetTag("peervault.bytes", bytes.Length);
+            if (!bytes.AsSpan().SequenceEqual(file.Content))
+            {
+                return (false, Fail(activity, $"content differs ({bytes.Length} bytes received, {file.Content.Length} expected)").Error);
+            }
+
+            var servedBy = response.Headers.TryGetValues("X-PeerVault-Served-By", out var values) ? values.FirstOrDefault() : null;
+            return (servedBy == "local", null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
+        {
+            return (false, Fail(activity, ex.Message).Error);
+        }
+    }
+
+    private (IReadOnlyList<string> Replicas, string? Error) Fail(Activity? activity, string error)
+    {
+        activity?.SetStatus(ActivityStatusCode.Error, error);
+        LogFailure(activity?.GetTagItem("peervault.key") as string, error);
+        return ([], error);
+    }
+
+    private HttpClient Client(string node)
+    {
+        var http = httpClients.CreateClient("peervault");
+        http.BaseAddress = new Uri($"https+http://{node}");
+        return http;
+    }
+
+    private static string ObjectPath(string key) => $"/v1/objects/{Uri.EscapeDataString(key)}";
+
+    private static string Size(long bytes) => bytes >= 1 << 20 ? $"{bytes / (double)(1 << 20):0.0} MiB" : $"{bytes} B";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo operation on {Key} failed: {Error}")]
+    private partial void LogFailure(string? key, string error);
+}

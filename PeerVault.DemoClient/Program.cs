@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
+using PeerVault.DemoClient;
+
+// Settings ship beside the assembly; the working directory is wherever the user (or orchestrator) is.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddServiceDefaults();
+
+// A failed demo should say so in seconds, not after the standard handler's long back-off.
+builder.Services.ConfigureAll<HttpStandardResilienceOptions>(resilience =>
+{
+    resilience.Retry.Delay = TimeSpan.FromMilliseconds(200);
+    resilience.Retry.MaxRetryAttempts = 2;
+    resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(60);
+    resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(120);
+    resilience.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(3);
+});
+builder.Services.AddSingleton(DemoOptions.From(builder.Configuration, args));
+builder.Services.AddSingleton(Console.Out);
+builder.Services.AddSingleton<DemoRunner>();
+builder.Services.AddHttpClient("peervault");
+
+using var host = builder.Build();
+await host.StartAsync();
+var exitCode = await host.Services.GetRequiredService<DemoRunner>().RunAsync(host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+await host.StopAsync();
+return exitCode;
