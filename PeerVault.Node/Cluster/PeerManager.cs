@@ -104,8 +104,9 @@ public sealed partial class PeerManager(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        _listener?.Stop();
+        // Cancel the loops first, so the accept loop ends on its token rather than on a closed socket.
         await base.StopAsync(cancellationToken);
+        _listener?.Stop();
         await Task.WhenAll(_sessions.Values.Select(s => s.DisposeAsync().AsTask()));
     }
 

@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>One line of a resource's console output.</summary>
+public sealed record LogLine(int LineNumber, DateTimeOffset Timestamp, string Text, bool IsErrorMessage);
+
+/// <summary>
+/// Each resource's stdout/stderr, line by line with timestamps (ANSI colours stripped), kept in
+/// memory up to a cap per resource, oldest first out.
+/// </summary>
+public sealed partial class ResourceLoggerService(TimeProvider time)
+{
+    public const int MaxLinesPerResource = 10_000;
+
+    private readonly ConcurrentDictionary<string, ResourceLog> _logs = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<LogLine> GetLines(string resource) => Log(resource).Snapshot();
+
+    /// <summary>The lines so far, then every new one as it arrives.</summary>
+    public IAsyncEnumerable<LogLine> WatchAsync(string resource, CancellationToken cancellationToken = default)
+        => Log(resource).WatchAsync(cancellationToken);
+
+    internal LogLine Add(string resource, string text, bool isError)
+        => Log(resource).Add(time.GetUtcNow(), Ansi().Replace(text, string.Empty), isError);
+
+    private ResourceLog Log(string resource) => _logs.GetOrAdd(resource, _ => new ResourceLog());
+
+    [GeneratedRegex(@"\x1B\[[0-9;]*[A-Za-z]")]
+    private static partial Regex Ansi();
+
+    private sealed class ResourceLog
+    {
+        private readonly Queue<LogLine> _lines = new();
+        private readonly List<Channel<LogLine>> _watchers = [];
+        private readonly Lock _lock = new();
+        private int _next;
+
+        public LogLine Add(DateTimeOffset timestamp, string text, bool isError)
+        {
+            lock (_lock)
+            {
+                var line = new LogLine(++_next, timestamp, text, isError);
+                _lines.Enqueue(line);
+                if (_lines.Count > MaxLinesPerResource)
+                {
+                    _lines.Dequeue();
+                }
+
+                foreach (var watcher in _watchers)
+                {
+                    watcher.Writer.TryWrite(line);
+                }
+
+                return line;
+            }
+        }
+
+        public IReadOnlyList<LogLine> Snapshot()
+        {
+            lock (_lock)
+            {
+                return [.. _lines];
+            }
+        }
+
+        public async IAsyncEnumerable<LogLine> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var channel = Channel.CreateUnbounded<LogLine>();
+            lock (_lock)
+            {
+                foreach (var line in _lines)
+                {
+                    channel.Writer.TryWrite(line);
+                }
+
+                _watchers.Add(channel);
+            }
+
+            try
+            {
+                await foreach (var line in channel.Reader.ReadAllAsync(cancellationToken))
+                {
+                    yield return line;
+                }
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    _watchers.Remove(channel);
+                }
+            }
+        }
+    }
+}
