@@ -25,8 +25,9 @@ builder.Build().Run();
 
 IResourceBuilder<ProjectResource> AddNode(string name) =>
     builder.AddProject<Projects.PeerVault_Node>(name)
-        .WithHttpEndpoint(name: "http")
-        .WithEndpoint(scheme: "tcp", name: "tcp", env: "P2P_PORT")
+        // Run here, every endpoint gets a free port; targetPort is the port inside a container.
+        .WithHttpEndpoint(targetPort: 8080, name: "http")
+        .WithEndpoint(targetPort: 7000, scheme: "tcp", name: "tcp", env: "P2P_PORT")
         .WithHttpHealthCheck("/health")
         .WithDataDirectory("PEERVAULT_DATA_DIR")
         .WithEnvironment("PEERVAULT_NODE_NAME", name)

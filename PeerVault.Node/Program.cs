@@ -1,6 +1,12 @@
 using PeerVault.Node.Hosting;
 using PeerVault.Node.Security;
 
+if (args is ["--probe", var probeUrl])
+{
+    // Container health checks: the runtime images have no curl, so the node probes itself.
+    return await HealthProbe.RunAsync(probeUrl);
+}
+
 WebApplication app;
 try
 {
