@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Dashboard;
 using Aspire.Hosting.Orchestration;
 using Aspire.Hosting.Publishing;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,7 @@ public sealed class DistributedApplication : IAsyncDisposable
     private readonly DistributedApplicationBuilder _builder;
     private readonly ServiceProvider _services;
     private Orchestrator? _orchestrator;
+    private DashboardHost? _dashboard;
 
     internal DistributedApplication(DistributedApplicationBuilder builder)
     {
@@ -43,12 +45,20 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     public IReadOnlyList<IResource> Resources => [.. _builder.Resources];
 
-    /// <summary>Starts every resource; returns once they have all been launched (not necessarily healthy).</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>The dashboard, while the application runs with one (null when disabled or not started).</summary>
+    public DashboardHost? Dashboard => _dashboard;
+
+    /// <summary>Starts the dashboard and every resource; returns once they have all been launched (not necessarily healthy).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (_builder.ExecutionContext.IsPublishMode)
         {
             throw new InvalidOperationException("A publishing AppHost writes manifests; it does not start resources.");
+        }
+
+        if (!_builder.Options.DisableDashboard && !string.Equals(_builder.Configuration["Dashboard:Enabled"], "false", StringComparison.OrdinalIgnoreCase))
+        {
+            _dashboard = await DashboardHost.StartAsync(DashboardOptions.From(_builder.Configuration, _builder.Options.IsTesting), ResourceNotifications, ResourceLogs, ResourceCommands, cancellationToken);
         }
 
         var options = new OrchestratorOptions
@@ -56,11 +66,13 @@ public sealed class DistributedApplication : IAsyncDisposable
             EnvironmentName = _builder.Environment.EnvironmentName,
             DataRoot = Path.GetFullPath(_builder.Configuration["AppHost:DataRoot"] ?? Path.Combine(_builder.AppHostDirectory, ".data")),
             WriteToConsole = !_builder.Options.IsTesting,
+            OtlpEndpoint = _dashboard?.OtlpGrpcEndpoint,
+            OtlpProtocol = "grpc",
+            OtlpApiKey = _dashboard?.Options.OtlpApiKey,
         };
         _orchestrator = new Orchestrator(_builder.Resources.ToList(), options, ResourceNotifications, ResourceLogs, _services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);
         ResourceCommands.Attach(_orchestrator);
         _orchestrator.Start();
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken = default)
@@ -68,6 +80,12 @@ public sealed class DistributedApplication : IAsyncDisposable
         if (_orchestrator is not null)
         {
             await _orchestrator.StopAsync().WaitAsync(cancellationToken);
+        }
+
+        if (_dashboard is not null)
+        {
+            await _dashboard.DisposeAsync();
+            _dashboard = null;
         }
     }
 
@@ -98,6 +116,11 @@ public sealed class DistributedApplication : IAsyncDisposable
             Console.WriteLine($"  {resource.Name,-8} {string.Join("  ", endpoints)}");
         }
 
+        if (_dashboard is not null)
+        {
+            Console.WriteLine($"Login to the dashboard at {_dashboard.LoginUrl}");
+        }
+
         Console.WriteLine(exitAfter is null
             ? $"Started {_builder.Resources.OfType<ProjectResource>().Count()} resources; press Ctrl+C to stop them all."
             : $"Started {_builder.Resources.OfType<ProjectResource>().Count()} resources; stopping them all when '{exitAfter}' ends.");
@@ -114,6 +137,13 @@ public sealed class DistributedApplication : IAsyncDisposable
                 var end = await ResourceNotifications.WaitForResourceAsync(exitAfter, s => KnownResourceStates.IsTerminal(s.State), shutdown.Token);
                 exitCode = end.ExitCode ?? 1;
                 Console.WriteLine($"'{exitAfter}' {end.State.ToLowerInvariant()} with exit code {exitCode}, {(DateTimeOffset.UtcNow - started).TotalSeconds:0.00} s after the AppHost started its resources.");
+                if (_dashboard is not null)
+                {
+                    // The nodes export every second; give their last batch the time to arrive.
+                    await Task.Delay(TimeSpan.FromSeconds(1.5), CancellationToken.None);
+                    var stats = _dashboard.Telemetry.Stats();
+                    Console.WriteLine($"The dashboard held {stats.Spans} spans, {stats.Logs} log records and {stats.MetricPoints} metric points (dropped {stats.DroppedSpans}/{stats.DroppedLogs}/{stats.DroppedMetricPoints}).");
+                }
             }
         }
         catch (OperationCanceledException)
@@ -146,6 +176,11 @@ public sealed class DistributedApplication : IAsyncDisposable
         if (_orchestrator is not null)
         {
             await _orchestrator.DisposeAsync();
+        }
+
+        if (_dashboard is not null)
+        {
+            await _dashboard.DisposeAsync();
         }
 
         await _services.DisposeAsync();

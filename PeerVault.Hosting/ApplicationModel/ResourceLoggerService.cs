@@ -17,6 +17,10 @@ public sealed partial class ResourceLoggerService(TimeProvider time)
     public const int MaxLinesPerResource = 10_000;
 
     private readonly ConcurrentDictionary<string, ResourceLog> _logs = new(StringComparer.Ordinal);
+    private long _version;
+
+    /// <summary>Increases with every line from any resource.</summary>
+    public long Version => Interlocked.Read(ref _version);
 
     public IReadOnlyList<LogLine> GetLines(string resource) => Log(resource).Snapshot();
 
@@ -25,7 +29,10 @@ public sealed partial class ResourceLoggerService(TimeProvider time)
         => Log(resource).WatchAsync(cancellationToken);
 
     internal LogLine Add(string resource, string text, bool isError)
-        => Log(resource).Add(time.GetUtcNow(), Ansi().Replace(text, string.Empty), isError);
+    {
+        Interlocked.Increment(ref _version);
+        return Log(resource).Add(time.GetUtcNow(), Ansi().Replace(text, string.Empty), isError);
+    }
 
     private ResourceLog Log(string resource) => _logs.GetOrAdd(resource, _ => new ResourceLog());
 

@@ -10,6 +10,10 @@ public sealed class ResourceNotificationService
     private readonly ConcurrentDictionary<string, ResourceSnapshot> _current = new(StringComparer.Ordinal);
     private readonly List<Channel<ResourceSnapshot>> _watchers = [];
     private readonly Lock _lock = new();
+    private long _version;
+
+    /// <summary>Increases with every published change (the dashboard polls it for live updates).</summary>
+    public long Version => Interlocked.Read(ref _version);
 
     public IReadOnlyCollection<ResourceSnapshot> Current => [.. _current.Values.OrderBy(s => s.Name, StringComparer.Ordinal)];
 
@@ -77,6 +81,7 @@ public sealed class ResourceNotificationService
         {
             var next = update(Get(name));
             _current[name] = next;
+            Interlocked.Increment(ref _version);
             foreach (var watcher in _watchers)
             {
                 watcher.Writer.TryWrite(next);

@@ -23,14 +23,23 @@ public static class DistributedApplicationTestingBuilder
         where TEntryPoint : class
         => CreateAsync<TEntryPoint>([], cancellationToken);
 
-    public static async Task<IDistributedApplicationTestingBuilder> CreateAsync<TEntryPoint>(string[] args, CancellationToken cancellationToken = default)
+    public static Task<IDistributedApplicationTestingBuilder> CreateAsync<TEntryPoint>(string[] args, CancellationToken cancellationToken = default)
+        where TEntryPoint : class
+        => CreateAsync<TEntryPoint>(args, _ => { }, cancellationToken);
+
+    /// <summary>As above; <paramref name="configure"/> may turn the dashboard on (<c>options.DisableDashboard = false</c>).</summary>
+    public static async Task<IDistributedApplicationTestingBuilder> CreateAsync<TEntryPoint>(string[] args, Action<DistributedApplicationOptions> configure, CancellationToken cancellationToken = default)
         where TEntryPoint : class
     {
         var assembly = typeof(IProjectMetadata).IsAssignableFrom(typeof(TEntryPoint))
             ? Assembly.Load(Path.GetFileNameWithoutExtension(((IProjectMetadata)Activator.CreateInstance<TEntryPoint>()).ProjectPath))
             : typeof(TEntryPoint).Assembly;
         var entryPoint = assembly.EntryPoint ?? throw new InvalidOperationException($"{assembly.GetName().Name} has no entry point.");
-        var hook = new TestingHook(options => options.AppHostAssembly = assembly);
+        var hook = new TestingHook(options =>
+        {
+            options.AppHostAssembly = assembly;
+            configure(options);
+        });
 
         _ = Task.Factory.StartNew(
             () =>

@@ -12,10 +12,11 @@ namespace PeerVault.Tests.AppHost;
 /// </summary>
 public static class AppHostRunner
 {
-    public static async Task<DistributedApplication> StartAsync(string dataRoot, string userSecretsId, CapturedLogs? logs = null)
+    public static async Task<DistributedApplication> StartAsync(string dataRoot, string userSecretsId, CapturedLogs? logs = null, bool dashboard = false)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.PeerVault_AppHost>(
             [$"--AppHost:DataRoot={dataRoot}", $"--AppHost:UserSecretsId={userSecretsId}"],
+            options => options.DisableDashboard = !dashboard,
             TestContext.Current.CancellationToken);
         var captured = logs ?? new CapturedLogs("apphost");
         builder.Services.AddLogging(logging => logging.AddProvider(captured).SetMinimumLevel(LogLevel.Information));
