@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
-using System.Threading.Channels;
 
 namespace Aspire.Hosting.ApplicationModel;
 
@@ -42,13 +40,11 @@ public sealed partial class ResourceLoggerService(TimeProvider time)
     private sealed class ResourceLog
     {
         private readonly Queue<LogLine> _lines = new();
-        private readonly List<Channel<LogLine>> _watchers = [];
-        private readonly Lock _lock = new();
+        private readonly Broadcast<LogLine> _broadcast = new();
         private int _next;
 
         public LogLine Add(DateTimeOffset timestamp, string text, bool isError)
-        {
-            lock (_lock)
+            => _broadcast.Publish(() =>
             {
                 var line = new LogLine(++_next, timestamp, text, isError);
                 _lines.Enqueue(line);
@@ -57,50 +53,12 @@ public sealed partial class ResourceLoggerService(TimeProvider time)
                     _lines.Dequeue();
                 }
 
-                foreach (var watcher in _watchers)
-                {
-                    watcher.Writer.TryWrite(line);
-                }
-
                 return line;
-            }
-        }
+            });
 
-        public IReadOnlyList<LogLine> Snapshot()
-        {
-            lock (_lock)
-            {
-                return [.. _lines];
-            }
-        }
+        public IReadOnlyList<LogLine> Snapshot() => _broadcast.Read<IReadOnlyList<LogLine>>(() => [.. _lines]);
 
-        public async IAsyncEnumerable<LogLine> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            var channel = Channel.CreateUnbounded<LogLine>();
-            lock (_lock)
-            {
-                foreach (var line in _lines)
-                {
-                    channel.Writer.TryWrite(line);
-                }
-
-                _watchers.Add(channel);
-            }
-
-            try
-            {
-                await foreach (var line in channel.Reader.ReadAllAsync(cancellationToken))
-                {
-                    yield return line;
-                }
-            }
-            finally
-            {
-                lock (_lock)
-                {
-                    _watchers.Remove(channel);
-                }
-            }
-        }
+        public IAsyncEnumerable<LogLine> WatchAsync(CancellationToken cancellationToken)
+            => _broadcast.WatchAsync(() => _lines, cancellationToken);
     }
 }

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 
 namespace Aspire.Hosting.ApplicationModel;
 
@@ -8,8 +6,7 @@ namespace Aspire.Hosting.ApplicationModel;
 public sealed class ResourceNotificationService
 {
     private readonly ConcurrentDictionary<string, ResourceSnapshot> _current = new(StringComparer.Ordinal);
-    private readonly List<Channel<ResourceSnapshot>> _watchers = [];
-    private readonly Lock _lock = new();
+    private readonly Broadcast<ResourceSnapshot> _broadcast = new();
     private long _version;
 
     /// <summary>Increases with every published change (the dashboard polls it for live updates).</summary>
@@ -20,35 +17,9 @@ public sealed class ResourceNotificationService
     public ResourceSnapshot Get(string name)
         => _current.TryGetValue(name, out var snapshot) ? snapshot : throw new ArgumentException($"No resource named '{name}'.", nameof(name));
 
-    /// <summary>Every snapshot published from now on (after the current ones).</summary>
-    public async IAsyncEnumerable<ResourceSnapshot> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var channel = Channel.CreateUnbounded<ResourceSnapshot>();
-        lock (_lock)
-        {
-            foreach (var snapshot in _current.Values)
-            {
-                channel.Writer.TryWrite(snapshot);
-            }
-
-            _watchers.Add(channel);
-        }
-
-        try
-        {
-            await foreach (var snapshot in channel.Reader.ReadAllAsync(cancellationToken))
-            {
-                yield return snapshot;
-            }
-        }
-        finally
-        {
-            lock (_lock)
-            {
-                _watchers.Remove(channel);
-            }
-        }
-    }
+    /// <summary>The current snapshots, then every snapshot published from now on.</summary>
+    public IAsyncEnumerable<ResourceSnapshot> WatchAsync(CancellationToken cancellationToken = default)
+        => _broadcast.WatchAsync(() => _current.Values, cancellationToken);
 
     public async Task<ResourceSnapshot> WaitForResourceAsync(string name, Func<ResourceSnapshot, bool> predicate, CancellationToken cancellationToken = default)
     {
@@ -76,20 +47,13 @@ public sealed class ResourceNotificationService
             cancellationToken);
 
     internal ResourceSnapshot Publish(string name, Func<ResourceSnapshot, ResourceSnapshot> update)
-    {
-        lock (_lock)
+        => _broadcast.Publish(() =>
         {
             var next = update(Get(name));
             _current[name] = next;
             Interlocked.Increment(ref _version);
-            foreach (var watcher in _watchers)
-            {
-                watcher.Writer.TryWrite(next);
-            }
-
             return next;
-        }
-    }
+        });
 
     internal void Register(ResourceSnapshot snapshot) => _current[snapshot.Name] = snapshot;
 }

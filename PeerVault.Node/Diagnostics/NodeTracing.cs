@@ -20,43 +20,13 @@ public sealed class NodeTracing(NodeIdentity self)
 
     /// <summary>A span for talking to one peer (replica transfer, fetch, delete).</summary>
     public Activity? StartPeerCall(string name, string key, Cluster.PeerSession peer)
-    {
-        var activity = Tag(Source.StartActivity(name, ActivityKind.Client), key);
-        if (activity is not null)
-        {
-            activity.SetTag("server.address", peer.Peer.Name);
-            activity.SetTag("peervault.peer", peer.Peer.Name);
-            if (peer.RemoteEndPoint is System.Net.IPEndPoint endpoint)
-            {
-                activity.SetTag("network.peer.address", endpoint.Address.ToString());
-                activity.SetTag("network.peer.port", endpoint.Port);
-            }
-
-            activity.SetTag("network.transport", "tcp");
-        }
-
-        return activity;
-    }
+        => TagPeer(Tag(Source.StartActivity(name, ActivityKind.Client), key), peer, "server.address");
 
     /// <summary>The receiving side of a peer's request, continuing the trace the peer sent.</summary>
     public Activity? StartPeerServer(string name, string? key, string? traceParent, string? traceState, Cluster.PeerSession peer)
     {
         ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent);
-        var activity = Tag(Source.StartActivity(name, ActivityKind.Server, parent), key);
-        if (activity is not null)
-        {
-            activity.SetTag("client.address", peer.Peer.Name);
-            activity.SetTag("peervault.peer", peer.Peer.Name);
-            if (peer.RemoteEndPoint is System.Net.IPEndPoint endpoint)
-            {
-                activity.SetTag("network.peer.address", endpoint.Address.ToString());
-                activity.SetTag("network.peer.port", endpoint.Port);
-            }
-
-            activity.SetTag("network.transport", "tcp");
-        }
-
-        return activity;
+        return TagPeer(Tag(Source.StartActivity(name, ActivityKind.Server, parent), key), peer, "client.address");
     }
 
     public Activity? StartStep(string name) => Tag(Source.StartActivity(name, ActivityKind.Internal), null);
@@ -69,6 +39,25 @@ public sealed class NodeTracing(NodeIdentity self)
     {
         activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
         activity?.SetTag("error.type", exception.GetType().FullName);
+    }
+
+    /// <summary>OpenTelemetry's network attributes for the peer on the other end; <paramref name="role"/> is server.address or client.address.</summary>
+    private static Activity? TagPeer(Activity? activity, Cluster.PeerSession peer, string role)
+    {
+        if (activity is not null)
+        {
+            activity.SetTag(role, peer.Peer.Name);
+            activity.SetTag("peervault.peer", peer.Peer.Name);
+            if (peer.RemoteEndPoint is System.Net.IPEndPoint endpoint)
+            {
+                activity.SetTag("network.peer.address", endpoint.Address.ToString());
+                activity.SetTag("network.peer.port", endpoint.Port);
+            }
+
+            activity.SetTag("network.transport", "tcp");
+        }
+
+        return activity;
     }
 
     private Activity? Tag(Activity? activity, string? key)

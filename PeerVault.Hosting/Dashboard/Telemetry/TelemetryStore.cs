@@ -287,15 +287,7 @@ public sealed class TelemetryStore(int maxSpansPerResource = 20_000, int maxLogs
         {
             lock (_lock)
             {
-                foreach (var span in spans)
-                {
-                    _spans.Enqueue(span);
-                    if (_spans.Count > cap)
-                    {
-                        _spans.Dequeue();
-                        DroppedSpans++;
-                    }
-                }
+                DroppedSpans += EnqueueBounded(_spans, spans, cap);
             }
         }
 
@@ -303,15 +295,7 @@ public sealed class TelemetryStore(int maxSpansPerResource = 20_000, int maxLogs
         {
             lock (_lock)
             {
-                foreach (var log in logs)
-                {
-                    _logs.Enqueue(log);
-                    if (_logs.Count > cap)
-                    {
-                        _logs.Dequeue();
-                        DroppedLogs++;
-                    }
-                }
+                DroppedLogs += EnqueueBounded(_logs, logs, cap);
             }
         }
 
@@ -325,16 +309,25 @@ public sealed class TelemetryStore(int maxSpansPerResource = 20_000, int maxLogs
                     _series[metric.Name] = series;
                 }
 
-                foreach (var point in points)
+                DroppedPoints += EnqueueBounded(series.Points, points, cap);
+            }
+        }
+
+        /// <summary>Appends, dropping the oldest past <paramref name="cap"/>; returns how many were dropped.</summary>
+        private static int EnqueueBounded<T>(Queue<T> queue, IEnumerable<T> items, int cap)
+        {
+            var dropped = 0;
+            foreach (var item in items)
+            {
+                queue.Enqueue(item);
+                if (queue.Count > cap)
                 {
-                    series.Points.Enqueue(point);
-                    if (series.Points.Count > cap)
-                    {
-                        series.Points.Dequeue();
-                        DroppedPoints++;
-                    }
+                    queue.Dequeue();
+                    dropped++;
                 }
             }
+
+            return dropped;
         }
 
         public List<SpanRecord> SpansSnapshot()
