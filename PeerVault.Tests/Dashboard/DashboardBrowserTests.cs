@@ -113,11 +113,50 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
         await Assertions.Expect(page.GetByTestId("health-node2")).ToHaveTextAsync("Healthy", new() { Timeout = 30_000 });
     }
 
+    [Fact]
+    public async Task No_secret_appears_anywhere_in_the_telemetry_a_full_run_exported_to_the_dashboard()
+    {
+        await FindStoreTraceAsync();
+        using var http = ApiClient();
+        var ct = TestContext.Current.CancellationToken;
+        var exported = new List<string>();
+        foreach (var trace in JsonDocument.Parse(await http.GetStringAsync("/api/traces", ct)).RootElement.EnumerateArray())
+        {
+            exported.Add(await http.GetStringAsync($"/api/traces/{trace.GetProperty("traceId").GetString()}", ct));
+        }
+
+        exported.Add(await http.GetStringAsync("/api/logs?limit=100000", ct));
+        var services = JsonDocument.Parse(await http.GetStringAsync("/api/services", ct)).RootElement.EnumerateArray().Select(s => s.GetString()!).ToList();
+        Assert.Equal(["demo", "node1", "node2", "node3"], services.Where(s => s is "demo" or "node1" or "node2" or "node3").Order());
+        foreach (var service in services)
+        {
+            foreach (var instrument in JsonDocument.Parse(await http.GetStringAsync($"/api/metrics?service={service}", ct)).RootElement.EnumerateArray())
+            {
+                exported.Add(await http.GetStringAsync($"/api/metrics/{service}/{instrument.GetProperty("name").GetString()}", ct));
+            }
+        }
+
+        exported.Add(await http.GetStringAsync("/api/resources", ct));
+        var secrets = fixture.App.Resources.OfType<ParameterResource>().Select(p => p.Value).Append(fixture.App.Dashboard!.Options.OtlpApiKey!).ToList();
+        Assert.True(exported.Count > 50, "a full run exports many traces and series");
+        Assert.Contains(exported, e => e.Contains("peervault.replication.duration", StringComparison.Ordinal));
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(exported, text => text.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    private HttpClient ApiClient()
+    {
+        var http = new HttpClient { BaseAddress = fixture.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixture.App.Dashboard!.Options.BrowserToken);
+        return http;
+    }
+
     /// <summary>Through the JSON API (same token): the newest StoreFile trace that already holds both replicas' spans.</summary>
     private async Task<string> FindStoreTraceAsync()
     {
-        using var http = new HttpClient { BaseAddress = fixture.BaseUrl };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixture.LoginUrl.Query.Split("t=")[1]);
+        using var http = ApiClient();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {

@@ -39,7 +39,7 @@ internal static class DashboardApi
             return spans.Count == 0 ? Results.NotFound() : Results.Json(new { traceId, spans }, Json);
         });
 
-        api.MapGet("/logs", (string? service, int? severity, string? q, TelemetryStore store) => Results.Json(store.Logs(service, severity, q), Json));
+        api.MapGet("/logs", (string? service, int? severity, string? q, int? limit, TelemetryStore store) => Results.Json(store.Logs(service, severity, q, Math.Clamp(limit ?? 1000, 1, 100_000)), Json));
 
         api.MapGet("/metrics", (string service, TelemetryStore store) => Results.Json(store.Instruments(service), Json));
 
