@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Net;
+using PeerVault.Tests.Infrastructure;
+
+namespace PeerVault.Tests.Node;
+
+/// <summary>A node whose disk fills up mid-write: a clear 507, nothing half-written, nothing lost.</summary>
+public sealed class DiskFullTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_put_that_does_not_fit_gets_507_and_leaves_earlier_objects_and_no_partial_file()
+    {
+        using var directory = new TempDirectory();
+        var mount = directory.Sub("tiny");
+        Directory.CreateDirectory(mount);
+        if (!await RunAsync("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount))
+        {
+            Assert.Skip("Needs a 2 MiB tmpfs: run as root on Linux (CI does) to exercise a real full disk.");
+        }
+
+        try
+        {
+            await using (var node = await TestNode.StartAsync("node1", Path.Combine(mount, "node1"), ClusterSecrets.Generate()))
+            {
+                var kept = DemoFiles.RandomBytes(512 * 1024, seed: 1);
+                await node.Http.PutObjectAsync("kept.bin", kept);
+
+                using var tooBig = await node.Http.PutAsync("/v1/objects/too-big.bin", new ByteArrayContent(DemoFiles.RandomBytes(3 << 20, seed: 2)), Ct);
+
+                Assert.Equal(HttpStatusCode.InsufficientStorage, tooBig.StatusCode);
+                Assert.Contains("disk is full", await tooBig.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+                Assert.Empty(Directory.GetFiles(Path.Combine(node.DataDirectory, "tmp")));
+                Assert.False(node.Store.Index.TryGet("too-big.bin", out _));
+                Assert.Equal(kept, await node.Http.GetObjectAsync("kept.bin"));
+
+                // The space the failed write took is free again.
+                await node.Http.PutObjectAsync("after.bin", DemoFiles.RandomBytes(100_000, seed: 3));
+            }
+        }
+        finally
+        {
+            await RunAsync("umount", mount);
+        }
+    }
+
+    private static async Task<bool> RunAsync(string command, params string[] arguments)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        var info = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using var process = Process.Start(info)!;
+            await process.WaitForExitAsync(Ct);
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+}
