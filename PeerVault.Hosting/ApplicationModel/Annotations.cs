@@ -27,7 +27,7 @@ public sealed class EnvironmentAnnotation(string name, object value) : IResource
 {
     public string Name { get; } = name;
 
-    /// <summary>A string, a <see cref="ParameterResource"/>, an <see cref="EndpointReference"/> or a <see cref="ReferenceExpression"/>.</summary>
+    /// <summary>A string, a <see cref="ParameterResource"/>, or an <see cref="EndpointReference"/>.</summary>
     public object Value { get; } = value;
 }
 

@@ -10,8 +10,6 @@ public sealed class EndpointReference(IResourceWithEndpoints resource, string en
     public EndpointAnnotation Annotation => Resource.Annotations.OfType<EndpointAnnotation>().SingleOrDefault(e => e.Name == EndpointName)
         ?? throw new InvalidOperationException($"Resource '{Resource.Name}' has no endpoint '{EndpointName}'.");
 
-    public bool IsAllocated => Annotation.AllocatedPort is not null;
-
     /// <summary>Processes run on this machine, so every endpoint is on localhost.</summary>
 #pragma warning disable CA1822 // Instance member: the same shape as Aspire's EndpointReference.Host.
     public string Host => "localhost";
@@ -25,12 +23,4 @@ public sealed class EndpointReference(IResourceWithEndpoints resource, string en
 
     /// <summary>The manifest expression for this endpoint's URL.</summary>
     public string UrlExpression => $"{{{Resource.Name}.bindings.{EndpointName}.url}}";
-}
-
-/// <summary>A string with placeholders for parameters and endpoints, e.g. <c>$"{node1Tcp.Host}:{node1Tcp.Port}"</c>.</summary>
-public sealed class ReferenceExpression(string format, params object[] values)
-{
-    public string Format { get; } = format;
-
-    public IReadOnlyList<object> Values { get; } = values;
 }

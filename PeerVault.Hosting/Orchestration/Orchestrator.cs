@@ -18,8 +18,6 @@ internal sealed class Orchestrator(
     private readonly Dictionary<string, ProjectRunner> _runners = new(StringComparer.Ordinal);
     private CancellationTokenSource _stopping = new();
 
-    public IReadOnlyCollection<ProjectRunner> Runners => _runners.Values;
-
     public void Start()
     {
         var projects = resources.OfType<ProjectResource>().ToList();

@@ -27,8 +27,6 @@ internal sealed partial class ProjectRunner(
 
     public ProjectResource Resource => resource;
 
-    public int? ProcessId => _process is { } p ? SafeId(p) : null;
-
     /// <summary>Starts the resource's lifecycle (waiting on dependencies first). Fails if it is already running.</summary>
     public async Task StartAsync(CancellationToken applicationStopping)
     {
@@ -274,18 +272,6 @@ internal sealed partial class ProjectRunner(
     {
         _gate.Dispose();
         _run?.Dispose();
-    }
-
-    private static int? SafeId(Process process)
-    {
-        try
-        {
-            return process.Id;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{ResourceName} started as process {ProcessId}")]

@@ -24,7 +24,5 @@ public sealed class KeyRing
 
     public EpochClock Epochs { get; }
 
-    public IReadOnlyCollection<string> KeyIds => _byId.Keys;
-
     public bool TryGet(string keyId, out ClusterKey key) => _byId.TryGetValue(keyId, out key!);
 }

@@ -58,8 +58,6 @@ public sealed class BlobStore
 
     public bool Exists(BlobId id) => File.Exists(PathOf(id));
 
-    public long LengthOf(BlobId id) => new FileInfo(PathOf(id)).Length;
-
     public FileStream OpenRead(BlobId id) => new(PathOf(id), new FileStreamOptions
     {
         Mode = FileMode.Open,
