@@ -111,14 +111,28 @@ public static partial class ObjectEndpoints
             }
 
             activity?.SetTag("peervault.object_id", entry.BlobId);
-            activity?.SetTag("peervault.bytes", entry.Size);
             activity?.SetTag("peervault.served_by", servedBy);
             var response = context.Response;
             response.ContentType = "application/octet-stream";
-            response.ContentLength = entry.Size;
             response.Headers.ETag = $"\"{entry.BlobId}\"";
+            response.Headers.AcceptRanges = "bytes";
             response.Headers["X-PeerVault-Object-Id"] = entry.BlobId;
             response.Headers["X-PeerVault-Served-By"] = servedBy;
+            var range = ByteRange.From(context.Request, entry.Size);
+            if (range is { Satisfiable: false })
+            {
+                response.Headers.ContentRange = $"bytes */{entry.Size}";
+                return Results.StatusCode(StatusCodes.Status416RangeNotSatisfiable);
+            }
+
+            if (range is { } partial)
+            {
+                response.StatusCode = StatusCodes.Status206PartialContent;
+                response.Headers.ContentRange = $"bytes {partial.Start}-{partial.Start + partial.Length - 1}/{entry.Size}";
+            }
+
+            response.ContentLength = range?.Length ?? entry.Size;
+            activity?.SetTag("peervault.bytes", response.ContentLength);
             if (HttpMethods.IsHead(context.Request.Method))
             {
                 return Results.Empty;
@@ -126,7 +140,9 @@ public static partial class ObjectEndpoints
 
             try
             {
-                metrics.Served(await store.ReadAsync(entry, response.Body, context.RequestAborted));
+                metrics.Served(range is { } part
+                    ? await store.ReadRangeAsync(entry, part.Start, part.Length, response.Body, context.RequestAborted)
+                    : await store.ReadAsync(entry, response.Body, context.RequestAborted));
                 return Results.Empty;
             }
             catch (ObjectIntegrityException ex)

@@ -84,39 +84,76 @@ public sealed class ObjectCipher(KeyRing keys, int chunkSize = ObjectCipher.Defa
     /// </summary>
     public async Task<long> OpenAsync(Stream sealedInput, Stream plaintextOutput, CancellationToken cancellationToken)
     {
+        var (header, dataKey) = await ReadHeaderAsync(sealedInput, cancellationToken);
+        return await DecryptChunksAsync(sealedInput, header, dataKey, firstChunk: 0, offset: 0, count: long.MaxValue, plaintextOutput, cancellationToken);
+    }
+
+    /// <summary>
+    /// Decrypts only bytes <paramref name="offset"/> to <paramref name="offset"/>+<paramref name="count"/>
+    /// of the plaintext, seeking straight to the chunk that holds the first of them (every chunk but
+    /// the last is exactly the chunk size). The chunks it reads are verified as in <see cref="OpenAsync"/>.
+    /// </summary>
+    public async Task<long> OpenRangeAsync(Stream sealedInput, long offset, long count, Stream plaintextOutput, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var (header, dataKey) = await ReadHeaderAsync(sealedInput, cancellationToken);
+        var firstChunk = offset / header.ChunkSize;
+        sealedInput.Seek(SealedObjectHeader.Size + (firstChunk * (RecordPrefixSize + header.ChunkSize + TagSize)), SeekOrigin.Begin);
+        return await DecryptChunksAsync(sealedInput, header, dataKey, (ulong)firstChunk, offset, count, plaintextOutput, cancellationToken);
+    }
+
+    private async Task<(SealedObjectHeader Header, byte[] DataKey)> ReadHeaderAsync(Stream sealedInput, CancellationToken cancellationToken)
+    {
         var headerBytes = new byte[SealedObjectHeader.Size];
         await ReadExactlyOrTruncatedAsync(sealedInput, headerBytes, "header", cancellationToken);
         var header = SealedObjectHeader.Parse(headerBytes);
-        var dataKey = header.UnwrapDataKey(keys);
+        return (header, header.UnwrapDataKey(keys));
+    }
+
+    /// <summary>Decrypts from chunk <paramref name="firstChunk"/> on, writing the plaintext that falls in [offset, offset+count).</summary>
+    private static async Task<long> DecryptChunksAsync(Stream sealedInput, SealedObjectHeader header, byte[] dataKey, ulong firstChunk, long offset, long count, Stream plaintextOutput, CancellationToken cancellationToken)
+    {
+        var end = count == long.MaxValue ? long.MaxValue : offset + count;
+        var wholeObject = firstChunk == 0 && offset == 0 && end == long.MaxValue;
         var record = ArrayPool<byte>.Shared.Rent(RecordPrefixSize + header.ChunkSize + TagSize);
         var plain = ArrayPool<byte>.Shared.Rent(header.ChunkSize);
         try
         {
             using var aes = new AesGcm(dataKey, TagSize);
-            long total = 0;
-            for (ulong index = 0; ; index++)
+            long written = 0;
+            for (var index = firstChunk; ; index++)
             {
                 await ReadExactlyOrTruncatedAsync(sealedInput, record.AsMemory(0, RecordPrefixSize), $"chunk {index}", cancellationToken);
                 var flags = record[0];
                 var length = (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(record.AsSpan(1)), int.MaxValue);
-                if (flags > FinalFlag || length > header.ChunkSize)
+                var final = flags == FinalFlag;
+                if (flags > FinalFlag || length > header.ChunkSize || (!final && length != header.ChunkSize))
                 {
                     throw new ObjectIntegrityException($"Chunk {index} has an invalid record prefix.");
                 }
 
                 await ReadExactlyOrTruncatedAsync(sealedInput, record.AsMemory(RecordPrefixSize, length + TagSize), $"chunk {index}", cancellationToken);
-                var final = flags == FinalFlag;
                 DecryptChunk(aes, header.ObjectSalt, index, final, record.AsSpan(RecordPrefixSize, length), record.AsSpan(RecordPrefixSize + length, TagSize), plain.AsSpan(0, length));
-                await plaintextOutput.WriteAsync(plain.AsMemory(0, length), cancellationToken);
-                total += length;
+
+                var chunkStart = (long)index * header.ChunkSize;
+                var from = (int)Math.Clamp(offset - chunkStart, 0, length);
+                var to = (int)Math.Clamp(end - chunkStart, 0, length);
+                await plaintextOutput.WriteAsync(plain.AsMemory(from, to - from), cancellationToken);
+                written += to - from;
                 if (final)
                 {
-                    if (await sealedInput.ReadAsync(record.AsMemory(0, 1), cancellationToken) != 0)
+                    if (wholeObject && await sealedInput.ReadAsync(record.AsMemory(0, 1), cancellationToken) != 0)
                     {
                         throw new ObjectIntegrityException("Sealed object has bytes after its final chunk.");
                     }
 
-                    return total;
+                    return written;
+                }
+
+                if (chunkStart + length >= end)
+                {
+                    return written;
                 }
             }
         }

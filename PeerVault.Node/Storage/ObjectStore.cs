@@ -109,6 +109,13 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
         return await cipher.OpenAsync(stored, output, cancellationToken);
     }
 
+    /// <summary>Decrypts <paramref name="count"/> plaintext bytes from <paramref name="offset"/> of the entry's blob.</summary>
+    public async Task<long> ReadRangeAsync(IndexEntry entry, long offset, long count, Stream output, CancellationToken cancellationToken)
+    {
+        await using var stored = blobs.OpenRead(BlobId.Parse(entry.BlobId));
+        return await cipher.OpenRangeAsync(stored, offset, count, output, cancellationToken);
+    }
+
     /// <summary>Opens the sealed bytes as they are on disk, for sending to a peer.</summary>
     public FileStream OpenSealed(IndexEntry entry) => blobs.OpenRead(BlobId.Parse(entry.BlobId));
 

@@ -178,6 +178,55 @@ public sealed class InProcessClusterTests
     }
 
     [Fact]
+    public async Task Range_requests_return_206_with_exactly_the_asked_bytes_and_416_past_the_end()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var content = DemoFiles.RandomBytes((600 * 1024) + 33, seed: 9);
+        await cluster["node1"].Http.PutObjectAsync("ranged.bin", content);
+        var http = cluster["node2"].Http;
+
+        async Task<HttpResponseMessage> GetRange(string range)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/objects/ranged.bin");
+            request.Headers.TryAddWithoutValidation("Range", range);
+            return await http.SendAsync(request, Ct);
+        }
+
+        using (var middle = await GetRange("bytes=262000-262200"))
+        {
+            Assert.Equal(HttpStatusCode.PartialContent, middle.StatusCode);
+            Assert.Equal($"bytes 262000-262200/{content.Length}", middle.Content.Headers.ContentRange!.ToString());
+            Assert.Equal(content.AsSpan(262000, 201).ToArray(), await middle.Content.ReadAsByteArrayAsync(Ct));
+        }
+
+        using (var suffix = await GetRange("bytes=-100"))
+        {
+            Assert.Equal(content.AsSpan(content.Length - 100).ToArray(), await suffix.Content.ReadAsByteArrayAsync(Ct));
+        }
+
+        using (var openEnded = await GetRange($"bytes={content.Length - 5}-"))
+        {
+            Assert.Equal(content.AsSpan(content.Length - 5).ToArray(), await openEnded.Content.ReadAsByteArrayAsync(Ct));
+        }
+
+        using (var beyond = await GetRange($"bytes={content.Length}-"))
+        {
+            Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, beyond.StatusCode);
+            Assert.Equal($"bytes */{content.Length}", beyond.Content.Headers.ContentRange!.ToString());
+        }
+
+        using (var several = await GetRange("bytes=0-1,5-6"))
+        {
+            Assert.Equal(HttpStatusCode.OK, several.StatusCode);
+            Assert.Equal(content, await several.Content.ReadAsByteArrayAsync(Ct));
+        }
+
+        using var head = new HttpRequestMessage(HttpMethod.Head, "/v1/objects/ranged.bin");
+        using var headResponse = await http.SendAsync(head, Ct);
+        Assert.Equal("bytes", headResponse.Headers.AcceptRanges.Single());
+    }
+
+    [Fact]
     public async Task A_tampered_local_copy_is_replaced_by_a_verified_peer_copy_on_read()
     {
         await using var cluster = await TestCluster.StartAsync(2);
