@@ -40,7 +40,8 @@ public sealed class HostileClientTests
             Assert.True(await IsDisconnectedAsync(stream), $"{attack}: the node must close the connection");
         }
 
-        Assert.True(GC.GetTotalMemory(forceFullCollection: false) - before < 64 << 20, "memory must not jump by a claimed length");
+        // Process-wide, and other tests run in parallel: the bound is far below the 4 GiB claimed, far above their noise.
+        Assert.True(GC.GetTotalMemory(forceFullCollection: false) - before < 512L << 20, "memory must not jump by a claimed length");
         Assert.Single(node.Peers.Connected);
         await node.Http.PutObjectAsync($"still-works-{Guid.NewGuid():N}", [1, 2, 3]);
         Assert.True(node.Logs.Contains("Refused inbound handshake"));

@@ -81,7 +81,8 @@ public sealed class FrameCodecTests
         var error = await Assert.ThrowsAsync<PeerProtocolException>(async () => await connection.ReadFrameAsync(Ct));
 
         Assert.Equal(RejectReason.Oversized, error.Reason);
-        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 4 << 20, "reading an oversized header must not allocate its claimed length");
+        // Process-wide, and other tests run in parallel: the bound is far below the 4 GiB claimed, far above their noise.
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 256L << 20, "reading an oversized header must not allocate its claimed length");
     }
 
     [Fact]
