@@ -13,7 +13,7 @@ public sealed record ObjectListing(IReadOnlyList<ObjectSummary> Objects);
 
 public sealed record DeletedObject(string Key, long Version, IReadOnlyList<string> Replicas);
 
-public sealed record NodeDescription(string Name, string Id, string KeyId, long Epoch, int PeerPort, int Objects, int WriteQuorum);
+public sealed record NodeDescription(string Name, string Id, string KeyId, long Epoch, int PeerPort, int Objects, int WriteQuorum, int UnderReplicated);
 
 public sealed record ClusterDescription(NodeDescription Node, IReadOnlyList<PeerStatus> Peers);
 

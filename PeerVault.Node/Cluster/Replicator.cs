@@ -44,6 +44,9 @@ public sealed partial class Replicator
         metrics.ObserveUnderReplicated(() => _underReplicated.Count);
     }
 
+    /// <summary>Objects this node wrote that some peer it knows of does not hold yet.</summary>
+    public int UnderReplicatedCount => _underReplicated.Count;
+
     /// <summary>
     /// Sends <paramref name="entry"/> to every connected peer and returns as soon as
     /// <paramref name="required"/> of them hold it durably, or when every transfer has ended.
@@ -71,20 +74,9 @@ public sealed partial class Replicator
             }
         }).ToList();
 
-        var all = Task.WhenAll(transfers);
-        _ = all.ContinueWith(
-            finished =>
-            {
-                if (replicas.Count < _peers.ExpectedPeerCount)
-                {
-                    _underReplicated[entry.Key] = 0;
-                }
-                else
-                {
-                    _underReplicated.TryRemove(entry.Key, out _);
-                }
-            },
-            TaskScheduler.Default);
+        // Completes only once the replication status is recorded, so a caller that waited for every
+        // transfer (the quorum could not be met earlier) sees it in /v1/cluster straight away.
+        var all = RecordOutcomeAsync(Task.WhenAll(transfers), entry.Key, replicas);
         if (required <= 0)
         {
             enough.TrySetResult();
@@ -92,6 +84,25 @@ public sealed partial class Replicator
 
         await Task.WhenAny(enough.Task, all).WaitAsync(cancellationToken);
         return new ReplicationResult([.. replicas], [.. failures]);
+    }
+
+    private async Task RecordOutcomeAsync(Task transfers, string key, ConcurrentQueue<string> replicas)
+    {
+        try
+        {
+            await transfers;
+        }
+        finally
+        {
+            if (replicas.Count < _peers.ExpectedPeerCount)
+            {
+                _underReplicated[key] = 0;
+            }
+            else
+            {
+                _underReplicated.TryRemove(key, out _);
+            }
+        }
     }
 
     /// <summary>Returns null on success, else the reason the peer does not hold the replica.</summary>

@@ -102,6 +102,7 @@ public sealed class InProcessClusterTests
 
         var view = await cluster["node2"].Http.GetJsonAsync("/v1/cluster");
         Assert.Equal("node2", view.GetProperty("node").GetProperty("name").GetString());
+        Assert.Equal(0, view.GetProperty("node").GetProperty("underReplicated").GetInt32());
         var peers = view.GetProperty("peers").EnumerateArray().ToList();
         Assert.Equal(["node1", "node3"], peers.Select(p => p.GetProperty("name").GetString()).Order());
         Assert.All(peers, p => Assert.Equal("connected", p.GetProperty("state").GetString()));
