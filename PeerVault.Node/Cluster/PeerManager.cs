@@ -145,8 +145,9 @@ public sealed partial class PeerManager(
         }
         catch (Exception ex)
         {
-            await connection.DisposeAsync();
+            // Say why first: whoever sees the connection close can then also see the reason.
             ReportHandshakeFailure(ex, remote?.ToString() ?? "?", "inbound");
+            await connection.DisposeAsync();
         }
     }
 
