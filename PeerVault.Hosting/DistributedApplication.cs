@@ -136,7 +136,8 @@ public sealed class DistributedApplication : IAsyncDisposable
             {
                 var end = await ResourceNotifications.WaitForResourceAsync(exitAfter, s => KnownResourceStates.IsTerminal(s.State), shutdown.Token);
                 exitCode = end.ExitCode ?? 1;
-                Console.WriteLine($"'{exitAfter}' {end.State.ToLowerInvariant()} with exit code {exitCode}, {(DateTimeOffset.UtcNow - started).TotalSeconds:0.00} s after the AppHost started its resources.");
+                var outcome = end.State == KnownResourceStates.FailedToStart ? "failed to start" : $"{end.State.ToLowerInvariant()} with exit code {exitCode}";
+                Console.WriteLine($"'{exitAfter}' {outcome}, {(DateTimeOffset.UtcNow - started).TotalSeconds:0.00} s after the AppHost started its resources; exiting with {exitCode}.");
                 if (_dashboard is not null)
                 {
                     // The nodes export every second; give their last batch the time to arrive.

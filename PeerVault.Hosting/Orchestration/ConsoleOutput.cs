@@ -24,11 +24,13 @@ internal sealed class ConsoleOutput
     {
         lock (_lock)
         {
+            // One stream for whole lines: split across stdout and stderr, a redirected line falls apart.
             var previous = Console.ForegroundColor;
             Console.ForegroundColor = _colours.GetValueOrDefault(resource, ConsoleColor.Gray);
             Console.Out.Write($"{line.Timestamp.ToLocalTime():HH:mm:ss} {resource.PadRight(_width)} | ");
+            Console.ForegroundColor = line.IsErrorMessage ? ConsoleColor.Red : previous;
+            Console.Out.WriteLine(line.Text);
             Console.ForegroundColor = previous;
-            (line.IsErrorMessage ? Console.Error : Console.Out).WriteLine(line.Text);
         }
     }
 
