@@ -332,9 +332,8 @@ public sealed partial class PeerManager(
             return;
         }
 
-        var reason = ex is PeerProtocolException violation ? violation.Reason.ToString() : ex.GetType().Name;
-        metrics.HandshakeFailed(reason);
-        LogHandshakeFailed(direction, remote, reason, ex.Message);
+        metrics.HandshakeFailed(ex);
+        LogHandshakeFailed(direction, remote, NodeMetrics.ReasonOf(ex), ex.Message);
     }
 
     private sealed class DialState

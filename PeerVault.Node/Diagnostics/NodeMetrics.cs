@@ -58,14 +58,19 @@ public sealed class NodeMetrics : IDisposable
 
     public void PeerDisconnected() => _peersConnected.Add(-1);
 
-    public void HandshakeFailed(string reason)
+    /// <summary>Counts a refused handshake by reason; one that failed on a bad frame counts as a rejected frame too.</summary>
+    public void HandshakeFailed(Exception failure)
     {
-        _handshakeFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        if (Enum.TryParse<RejectReason>(reason, out var frameReason) && IsFrameReason(frameReason))
+        _handshakeFailures.Add(1, new KeyValuePair<string, object?>("reason", ReasonOf(failure)));
+        if (failure is PeerProtocolException { Reason: var reason } && IsFrameReason(reason))
         {
-            FrameRejected(frameReason);
+            FrameRejected(reason);
         }
     }
+
+    /// <summary>The bounded label for a handshake failure: the protocol's reject reason, else the exception type.</summary>
+    public static string ReasonOf(Exception failure)
+        => failure is PeerProtocolException violation ? violation.Reason.ToString() : failure.GetType().Name;
 
     public void FrameRejected(RejectReason reason) => _framesRejected.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));
 

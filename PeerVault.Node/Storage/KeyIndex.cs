@@ -7,7 +7,8 @@ namespace PeerVault.Node.Storage;
 /// <summary>
 /// Maps user keys to <see cref="IndexEntry"/> in memory, backed by an append-only JSON-lines log
 /// that is fsynced on every change, so an acknowledged write survives a crash. At start-up the
-/// log is replayed (a torn last line from a crash is ignored) and compacted to one line per key.
+/// log is replayed (a torn last line from a crash is ignored) and, when it holds superseded or
+/// torn lines, compacted to one line per key.
 /// </summary>
 public sealed class KeyIndex : IDisposable
 {
@@ -18,18 +19,22 @@ public sealed class KeyIndex : IDisposable
     private readonly TimeProvider _time;
     private readonly FileStream _log;
     private long _lastVersion;
+    private int _live;
 
     public KeyIndex(string path, TimeProvider time, ILogger logger)
     {
         _path = path;
         _time = time;
-        var torn = Load();
+        var (lines, torn) = Load();
         if (torn > 0)
         {
             logger.LogWarning("Ignored {TornLines} unreadable line(s) in {IndexPath}, left by an interrupted write", torn, path);
         }
 
-        _log = Compact();
+        // Rewrite only when there is something to drop; a torn line must go before anything is appended after it.
+        _log = torn > 0 || lines > _entries.Count
+            ? Compact()
+            : new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
     }
 
     public int Count
@@ -38,7 +43,7 @@ public sealed class KeyIndex : IDisposable
         {
             lock (_lock)
             {
-                return _entries.Values.Count(e => !e.Deleted);
+                return _live;
             }
         }
     }
@@ -106,6 +111,7 @@ public sealed class KeyIndex : IDisposable
     private void Track(IndexEntry entry, IndexEntry? existing, ref BlobId? orphan)
     {
         _entries[entry.Key] = entry;
+        _live += (entry.Deleted ? 0 : 1) - (existing is null || existing.Deleted ? 0 : 1);
         if (entry.BlobId is not null)
         {
             _blobReferences[entry.BlobId] = _blobReferences.GetValueOrDefault(entry.BlobId) + 1;
@@ -126,13 +132,15 @@ public sealed class KeyIndex : IDisposable
         }
     }
 
-    private int Load()
+    /// <summary>Replays the log; returns how many lines it held and how many of them were unreadable.</summary>
+    private (int Lines, int Torn) Load()
     {
         if (!File.Exists(_path))
         {
-            return 0;
+            return (0, 0);
         }
 
+        var lines = 0;
         var torn = 0;
         foreach (var line in File.ReadLines(_path, Encoding.UTF8))
         {
@@ -140,6 +148,8 @@ public sealed class KeyIndex : IDisposable
             {
                 continue;
             }
+
+            lines++;
 
             IndexEntry? entry;
             try
@@ -166,7 +176,7 @@ public sealed class KeyIndex : IDisposable
             }
         }
 
-        return torn;
+        return (lines, torn);
     }
 
     /// <summary>Rewrites the log with one line per key (temp file, fsync, rename) and opens it for appending.</summary>

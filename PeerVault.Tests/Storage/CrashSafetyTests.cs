@@ -87,7 +87,34 @@ public sealed class CrashSafetyTests
             Assert.Equal(second.BlobId, entry.BlobId);
             Assert.True(restartedIndex.TryGet("gone", out var tombstone));
             Assert.True(tombstone.Deleted);
+            Assert.Equal(1, restartedIndex.Count);
             Assert.Equal([second.BlobId], restartedBlobs.EnumerateBlobs().Select(b => b.Value));
+        }
+    }
+
+    [Fact]
+    public async Task Writes_after_a_restart_that_had_nothing_to_compact_survive_the_next_restart()
+    {
+        using var directory = new TempDirectory();
+        var (store, index, _) = Open(directory.Path);
+        await store.PutAsync("first", new MemoryStream([1]), Ct);
+        index.Dispose();
+        var log = Path.Combine(directory.Path, "index.log");
+        var before = await File.ReadAllTextAsync(log, Ct);
+
+        var (second, secondIndex, _) = Open(directory.Path);
+        Assert.Equal(before, await File.ReadAllTextAsync(log, Ct));
+        await second.PutAsync("second", new MemoryStream([2]), Ct);
+        second.Delete("first");
+        Assert.Equal(1, secondIndex.Count);
+        secondIndex.Dispose();
+
+        var (third, thirdIndex, _) = Open(directory.Path);
+        using (thirdIndex)
+        {
+            Assert.True(third.TryGetLocal("second", out _));
+            Assert.False(third.TryGetLocal("first", out _));
+            Assert.Equal(1, thirdIndex.Count);
         }
     }
 

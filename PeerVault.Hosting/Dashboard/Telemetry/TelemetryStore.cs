@@ -67,14 +67,16 @@ public sealed class TelemetryStore(int maxSpansPerResource = 20_000, int maxLogs
 
     public IReadOnlyList<TraceSummary> Traces(string? service = null, string? text = null, int limit = 200)
     {
-        var byTrace = AllSpans().GroupBy(s => s.TraceId);
-        var summaries = byTrace.Select(Summarize)
+        bool Matches(SpanRecord span) => span.TraceId.Contains(text!, StringComparison.OrdinalIgnoreCase)
+            || span.Name.Contains(text!, StringComparison.OrdinalIgnoreCase)
+            || span.Attributes.Values.Any(v => v.Contains(text!, StringComparison.OrdinalIgnoreCase));
+
+        return [.. AllSpans().GroupBy(s => s.TraceId)
+            .Where(trace => string.IsNullOrEmpty(text) || trace.Any(Matches))
+            .Select(Summarize)
             .Where(t => service is null || t.Services.Contains(service, StringComparer.Ordinal))
-            .Where(t => string.IsNullOrEmpty(text) || t.RootName.Contains(text, StringComparison.OrdinalIgnoreCase) || t.TraceId.Contains(text, StringComparison.OrdinalIgnoreCase)
-                || AllSpans().Any(s => s.TraceId == t.TraceId && (s.Name.Contains(text, StringComparison.OrdinalIgnoreCase) || s.Attributes.Values.Any(v => v.Contains(text, StringComparison.OrdinalIgnoreCase)))))
             .OrderByDescending(t => t.Start)
-            .Take(limit);
-        return [.. summaries];
+            .Take(limit)];
     }
 
     public IReadOnlyList<SpanRecord> Trace(string traceId)
