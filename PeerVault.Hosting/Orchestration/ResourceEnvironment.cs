@@ -5,10 +5,10 @@ using Aspire.Hosting.ApplicationModel;
 namespace Aspire.Hosting.Orchestration;
 
 /// <summary>
-/// The environment a project process gets, exactly as Aspire's contracts describe: inherited
-/// variables (minus the ones that would confuse a child), ASPNETCORE_URLS and port variables for
-/// its own endpoints, <c>services__{name}__{endpoint}__0</c> and <c>{NAME}_{ENDPOINT}</c> for each
-/// reference, OpenTelemetry settings, and the values of <c>WithEnvironment</c>.
+/// The environment a project process gets when run here, as Aspire's contracts describe: inherited
+/// variables (minus the ones that would confuse a child), ASPNETCORE_URLS, OpenTelemetry settings,
+/// and the <see cref="ProjectEnvironment"/> description resolved to this run's ports, parameter
+/// values and data folders.
 /// </summary>
 internal static class ResourceEnvironment
 {
@@ -42,21 +42,6 @@ internal static class ResourceEnvironment
             environment["ASPNETCORE_URLS"] = string.Join(';', httpUrls);
         }
 
-        foreach (var endpoint in endpoints.Where(e => e.TargetPortEnvironmentVariable is not null))
-        {
-            environment[endpoint.TargetPortEnvironmentVariable!] = endpoint.AllocatedPort!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        foreach (var target in resource.Annotations.OfType<ResourceReferenceAnnotation>().Select(r => r.Target))
-        {
-            foreach (var endpoint in target.Annotations.OfType<EndpointAnnotation>())
-            {
-                var url = new EndpointReference(target, endpoint.Name).Url;
-                environment[$"services__{target.Name}__{endpoint.Name}__0"] = url;
-                environment[$"{EnvironmentName(target.Name)}_{EnvironmentName(endpoint.Name)}"] = url;
-            }
-        }
-
         if (options.OtlpEndpoint is { } otlp)
         {
             environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp;
@@ -74,23 +59,20 @@ internal static class ResourceEnvironment
             }
         }
 
-        foreach (var data in resource.Annotations.OfType<DataDirectoryAnnotation>())
+        foreach (var (name, value) in ProjectEnvironment.Describe(resource))
         {
-            environment[data.EnvironmentVariable] = Path.Combine(options.DataRoot, resource.Name);
-        }
-
-        foreach (var variable in resource.Annotations.OfType<EnvironmentAnnotation>())
-        {
-            environment[variable.Name] = variable.Value switch
+            environment[name] = value switch
             {
-                string text => text,
-                ParameterResource parameter => parameter.Value,
-                EndpointReference endpoint => endpoint.Url,
-                var other => throw new InvalidOperationException($"Unsupported environment value {other.GetType().Name} for {variable.Name}."),
+                LiteralValue literal => literal.Text,
+                ParameterValue parameter => parameter.Parameter.Value,
+                EndpointValue { PortOnly: true } endpoint => endpoint.Endpoint.AllocatedPort!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                EndpointValue endpoint => new EndpointReference(endpoint.Resource, endpoint.Endpoint.Name).Url,
+                DataDirectoryValue data => Path.Combine(options.DataRoot, data.Resource.Name),
+                _ => throw new InvalidOperationException($"Unsupported environment value {value} for {name}."),
             };
-            if (variable.Value is ParameterResource { Secret: true })
+            if (value is ParameterValue { Parameter.Secret: true })
             {
-                secretNames.Add(variable.Name);
+                secretNames.Add(name);
             }
         }
 
@@ -111,8 +93,6 @@ internal static class ResourceEnvironment
            && !NotInherited.Contains(name)
            && !name.StartsWith("OTEL_", StringComparison.Ordinal)
            && !name.StartsWith("services__", StringComparison.Ordinal);
-
-    private static string EnvironmentName(string name) => name.ToUpperInvariant().Replace('-', '_');
 
     private static string RandomSuffix()
         => new([.. Enumerable.Range(0, 8).Select(_ => (char)('a' + RandomNumberGenerator.GetInt32(26)))]);

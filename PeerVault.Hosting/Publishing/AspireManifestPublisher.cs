@@ -78,12 +78,13 @@ internal static class AspireManifestPublisher
         await File.WriteAllTextAsync(outputPath, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
     }
 
-    private static string Expression(DeployedValue value) => value switch
+    private static string Expression(EnvironmentValue value) => value switch
     {
         LiteralValue literal => literal.Text,
         ParameterValue parameter => parameter.Parameter.ValueExpression,
-        EndpointValue { PortOnly: true } endpoint => $"{{{endpoint.Resource}.bindings.{endpoint.Endpoint}.targetPort}}",
-        EndpointValue endpoint => $"{{{endpoint.Resource}.bindings.{endpoint.Endpoint}.url}}",
+        EndpointValue { PortOnly: true } endpoint => $"{{{endpoint.Resource.Name}.bindings.{endpoint.Endpoint.Name}.targetPort}}",
+        EndpointValue endpoint => $"{{{endpoint.Resource.Name}.bindings.{endpoint.Endpoint.Name}.url}}",
+        DataDirectoryValue data => data.Data.MountPath,
         _ => throw new InvalidOperationException($"Unknown value {value}."),
     };
 

@@ -2,16 +2,6 @@ using Aspire.Hosting.ApplicationModel;
 
 namespace Aspire.Hosting.Publishing;
 
-/// <summary>A value in a deployed resource's environment, before a publisher writes it in its own syntax.</summary>
-internal abstract record DeployedValue;
-
-internal sealed record LiteralValue(string Text) : DeployedValue;
-
-/// <summary>The URL (or port) of another resource's endpoint, as seen from inside the deployment.</summary>
-internal sealed record EndpointValue(string Resource, string Endpoint, string Scheme, int TargetPort, bool PortOnly) : DeployedValue;
-
-internal sealed record ParameterValue(ParameterResource Parameter) : DeployedValue;
-
 /// <summary>An endpoint of a deployed resource: its container port and how it is spoken.</summary>
 internal sealed record DeployedEndpoint(string Name, string Scheme, string Transport, int TargetPort);
 
@@ -23,7 +13,7 @@ internal sealed record DeployedEndpoint(string Name, string Scheme, string Trans
 internal sealed record DeployedProject(
     ProjectResource Resource,
     IReadOnlyList<DeployedEndpoint> Endpoints,
-    IReadOnlyList<KeyValuePair<string, DeployedValue>> Environment,
+    IReadOnlyList<KeyValuePair<string, EnvironmentValue>> Environment,
     IReadOnlyList<WaitAnnotation> Waits,
     DataDirectoryAnnotation? Data,
     IReadOnlyList<string> Args)
@@ -45,55 +35,25 @@ internal sealed record DeployedProject(
         var endpoints = project.Annotations.OfType<EndpointAnnotation>()
             .Select(e => new DeployedEndpoint(e.Name, e.UriScheme, e.Transport, TargetPort(e)))
             .ToList();
-        var environment = new List<KeyValuePair<string, DeployedValue>>();
-        void Add(string name, DeployedValue value) => environment.Add(new(name, value));
-
-        var http = project.Annotations.OfType<EndpointAnnotation>().Where(e => e.Transport == "http" && e.TargetPortEnvironmentVariable is null).ToList();
-        if (http.Count > 0)
-        {
-            Add("HTTP_PORTS", new EndpointValue(project.Name, http[0].Name, http[0].UriScheme, TargetPort(http[0]), PortOnly: true));
-        }
-
-        foreach (var endpoint in project.Annotations.OfType<EndpointAnnotation>().Where(e => e.TargetPortEnvironmentVariable is not null))
-        {
-            Add(endpoint.TargetPortEnvironmentVariable!, new EndpointValue(project.Name, endpoint.Name, endpoint.UriScheme, TargetPort(endpoint), PortOnly: true));
-        }
-
-        foreach (var target in project.Annotations.OfType<ResourceReferenceAnnotation>().Select(r => r.Target))
-        {
-            foreach (var endpoint in target.Annotations.OfType<EndpointAnnotation>())
-            {
-                Add($"services__{target.Name}__{endpoint.Name}__0", new EndpointValue(target.Name, endpoint.Name, endpoint.UriScheme, TargetPort(endpoint), PortOnly: false));
-            }
-        }
-
-        var data = project.Annotations.OfType<DataDirectoryAnnotation>().FirstOrDefault();
-        if (data is not null)
-        {
-            Add(data.EnvironmentVariable, new LiteralValue(data.MountPath));
-        }
-
-        foreach (var variable in project.Annotations.OfType<EnvironmentAnnotation>())
-        {
-            Add(variable.Name, variable.Value switch
-            {
-                string text => new LiteralValue(text),
-                ParameterResource parameter => new ParameterValue(parameter),
-                EndpointReference endpoint => new EndpointValue(endpoint.Resource.Name, endpoint.EndpointName, endpoint.Annotation.UriScheme, TargetPort(endpoint.Annotation), PortOnly: false),
-                var other => throw new InvalidOperationException($"Cannot publish an environment value of type {other.GetType().Name}."),
-            });
-        }
+        // A container's HTTP port comes from HTTP_PORTS (the .NET images' convention); the rest is the
+        // same description a local run resolves.
+        var environment = project.Annotations.OfType<EndpointAnnotation>()
+            .Where(e => e.Transport == "http" && e.TargetPortEnvironmentVariable is null)
+            .Take(1)
+            .Select(http => new KeyValuePair<string, EnvironmentValue>("HTTP_PORTS", new EndpointValue(project, http, PortOnly: true)))
+            .Concat(ProjectEnvironment.Describe(project))
+            .ToList();
 
         return new DeployedProject(
             project,
             endpoints,
             environment,
             [.. project.Annotations.OfType<WaitAnnotation>()],
-            data,
+            project.Annotations.OfType<DataDirectoryAnnotation>().FirstOrDefault(),
             [.. project.Annotations.OfType<CommandLineArgsAnnotation>().SelectMany(a => a.Args)]);
     }
 
     /// <summary>The port inside the container: declared, else 8080 for HTTP (the .NET images' default).</summary>
-    private static int TargetPort(EndpointAnnotation endpoint)
+    public static int TargetPort(EndpointAnnotation endpoint)
         => endpoint.TargetPort ?? (endpoint.Transport == "http" ? 8080 : throw new InvalidOperationException($"Endpoint '{endpoint.Name}' needs a targetPort to be published."));
 }

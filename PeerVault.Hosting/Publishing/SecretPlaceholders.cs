@@ -18,13 +18,14 @@ internal static class SecretPlaceholders
         _ => "set a value",
     };
 
-    /// <summary>The URL of an endpoint inside a deployment, where every resource is reachable by its name.</summary>
-    public static string Render(DeployedValue value) => value switch
+    /// <summary>A value as written into compose or Kubernetes YAML, where every resource is reachable by its name.</summary>
+    public static string Render(EnvironmentValue value) => value switch
     {
         LiteralValue literal => literal.Text,
         ParameterValue parameter => Placeholder(parameter.Parameter),
-        EndpointValue { PortOnly: true } endpoint => endpoint.TargetPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        EndpointValue endpoint => $"{endpoint.Scheme}://{endpoint.Resource}:{endpoint.TargetPort}",
+        EndpointValue { PortOnly: true } endpoint => DeployedProject.TargetPort(endpoint.Endpoint).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        EndpointValue endpoint => $"{endpoint.Endpoint.UriScheme}://{endpoint.Resource.Name}:{DeployedProject.TargetPort(endpoint.Endpoint)}",
+        DataDirectoryValue data => data.Data.MountPath,
         _ => throw new InvalidOperationException($"Unknown value {value}."),
     };
 }

@@ -105,6 +105,7 @@ public sealed partial class PublishTests
             foreach (var peer in Nodes.Where(n => n != node))
             {
                 var url = new Uri(Env($"services__{peer}__tcp__0"));
+                Assert.Equal(url.ToString().TrimEnd('/'), Env($"{peer.ToUpperInvariant()}_TCP"));
                 Assert.Contains(url.Host, serviceNames);
                 Assert.Equal(services[url.Host]["environment"]["P2P_PORT"].ToString(), url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
