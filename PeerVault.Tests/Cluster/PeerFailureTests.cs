@@ -39,11 +39,11 @@ public sealed class PeerFailureTests
                 await connection.WriteFrameAsync(FrameType.StreamData, prefix, new byte[256 * 1024], Ct);
             }
 
-            await WaitUntilAsync(() => Directory.GetFiles(Path.Combine(node.DataDirectory, "tmp")).Length == 1, "the partial replica is being written");
+            await Poll.UntilAsync(() => Directory.GetFiles(Path.Combine(node.DataDirectory, "tmp")).Length == 1, "the partial replica is being written");
             client.Client.Close();
         }
 
-        await WaitUntilAsync(() => Directory.GetFiles(Path.Combine(node.DataDirectory, "tmp")).Length == 0, "the partial replica is discarded");
+        await Poll.UntilAsync(() => Directory.GetFiles(Path.Combine(node.DataDirectory, "tmp")).Length == 0, "the partial replica is discarded");
         Assert.False(node.Store.Index.TryGet("half.bin", out _));
         Assert.Empty(node.Store.Blobs.EnumerateBlobs());
         using var health = await node.Http.GetAsync("/health", Ct);
@@ -62,20 +62,11 @@ public sealed class PeerFailureTests
         var port = node1.P2PPort;
 
         await node1.DisposeAsync();
-        await WaitUntilAsync(() => node2.Peers.Connected.Count == 0, "node2 notices node1 is gone");
+        await Poll.UntilAsync(() => node2.Peers.Connected.Count == 0, "node2 notices node1 is gone");
         await using var restarted = await TestNode.StartAsync("node1", directory.Sub("node1"), secrets, settings: new Dictionary<string, string?> { ["P2P_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
         await node2.WaitForPeersAsync(1, TimeSpan.FromSeconds(30));
         await node2.DisposeAsync();
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
-            await Task.Delay(50, Ct);
-        }
-    }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Playwright;
 using PeerVault.Tests.AppHost;
+using PeerVault.Tests.Infrastructure;
 
 namespace PeerVault.Tests.Dashboard;
 
@@ -157,20 +158,17 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture) : IClassFixt
     private async Task<string> FindStoreTraceAsync()
     {
         using var http = ApiClient();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var traces = JsonDocument.Parse(await http.GetStringAsync("/api/traces?service=demo", TestContext.Current.CancellationToken)).RootElement;
-            var store = traces.EnumerateArray().FirstOrDefault(t => t.GetProperty("rootName").GetString() == "StoreFile" && t.GetProperty("services").GetArrayLength() == 4);
-            if (store.ValueKind == JsonValueKind.Object)
+        string? traceId = null;
+        await Poll.UntilAsync(
+            async () =>
             {
-                var traceId = store.GetProperty("traceId").GetString()!;
-                Assert.Matches("^[0-9a-f]{32}$", traceId);
-                return traceId;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "no StoreFile trace reached the dashboard with spans from demo, node3, node1 and node2");
-            await Task.Delay(500, TestContext.Current.CancellationToken);
-        }
+                var traces = JsonDocument.Parse(await http.GetStringAsync("/api/traces?service=demo", TestContext.Current.CancellationToken)).RootElement;
+                var store = traces.EnumerateArray().FirstOrDefault(t => t.GetProperty("rootName").GetString() == "StoreFile" && t.GetProperty("services").GetArrayLength() == 4);
+                traceId = store.ValueKind == JsonValueKind.Object ? store.GetProperty("traceId").GetString() : null;
+                return traceId is not null;
+            },
+            "a StoreFile trace with spans from demo, node3, node1 and node2 reaches the dashboard");
+        Assert.Matches("^[0-9a-f]{32}$", traceId);
+        return traceId!;
     }
 }

@@ -14,8 +14,7 @@ namespace PeerVault.Tests.Dashboard;
 public sealed class DashboardFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
-    private readonly TempDirectory _data = new("peervault-dashboard");
-    private readonly string _secretsId = $"peervault-test-{Guid.NewGuid():N}";
+    private readonly AppHostScope _scope = new();
     private IPlaywright? _playwright;
 
     public DistributedApplication App { get; private set; } = null!;
@@ -30,7 +29,7 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        App = await AppHostRunner.StartAsync(_data.Path, _secretsId, dashboard: true);
+        App = await AppHostRunner.StartAsync(_scope, dashboard: true);
         await AppHostRunner.WaitForNodesAsync(App);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var demo = await App.ResourceNotifications.WaitForResourceAsync("demo", s => KnownResourceStates.IsTerminal(s.State), timeout.Token);
@@ -83,7 +82,6 @@ public sealed class DashboardFixture : IAsyncLifetime
 
         _playwright?.Dispose();
         await App.DisposeAsync();
-        AppHostRunner.DeleteUserSecrets(_secretsId);
-        _data.Dispose();
+        _scope.Dispose();
     }
 }

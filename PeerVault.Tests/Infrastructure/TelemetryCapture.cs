@@ -81,15 +81,8 @@ public sealed class TelemetryCapture : IDisposable
         }
     }
 
-    public async Task WaitForAsync(Func<TelemetryCapture, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition(this))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
+    public Task WaitForAsync(Func<TelemetryCapture, bool> condition, string what)
+        => Poll.UntilAsync(() => condition(this), what);
 
     private void Record(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {

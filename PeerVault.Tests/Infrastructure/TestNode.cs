@@ -76,19 +76,8 @@ public sealed class TestNode : IAsyncDisposable
     }
 
     /// <summary>Waits until this node has an authenticated session with <paramref name="count"/> peers.</summary>
-    public async Task WaitForPeersAsync(int count, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (Peers.Connected.Count < count)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{Name} has {Peers.Connected.Count} peers, expected {count}.");
-            }
-
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
+    public Task WaitForPeersAsync(int count, TimeSpan? timeout = null)
+        => Poll.UntilAsync(() => Peers.Connected.Count >= count, $"{Name} has {count} connected peers", timeout);
 
     public async ValueTask DisposeAsync()
     {

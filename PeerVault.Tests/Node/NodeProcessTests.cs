@@ -89,13 +89,6 @@ public sealed class NodeProcessTests
         }
     }
 
-    private static async Task WaitForPeersAsync(ServiceProcess process, int count)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (process.Lines.Count(l => l.Contains("Connected to peer", StringComparison.Ordinal)) < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"peers did not connect: {string.Join(" | ", process.Lines.TakeLast(5))}");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task WaitForPeersAsync(ServiceProcess process, int count)
+        => Poll.UntilAsync(() => process.Lines.Count(l => l.Contains("Connected to peer", StringComparison.Ordinal)) >= count, $"{count} peers connect");
 }

@@ -12,10 +12,10 @@ namespace PeerVault.Tests.AppHost;
 /// </summary>
 public static class AppHostRunner
 {
-    public static async Task<DistributedApplication> StartAsync(string dataRoot, string userSecretsId, CapturedLogs? logs = null, bool dashboard = false)
+    public static async Task<DistributedApplication> StartAsync(AppHostScope scope, CapturedLogs? logs = null, bool dashboard = false)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.PeerVault_AppHost>(
-            [$"--AppHost:DataRoot={dataRoot}", $"--AppHost:UserSecretsId={userSecretsId}"],
+            scope.Arguments,
             options => options.DisableDashboard = !dashboard,
             TestContext.Current.CancellationToken);
         var captured = logs ?? new CapturedLogs("apphost");
@@ -34,15 +34,31 @@ public static class AppHostRunner
             await app.ResourceNotifications.WaitForResourceHealthyAsync(node, timeout.Token);
         }
     }
+}
 
-    /// <summary>Removes the test's user-secrets folder.</summary>
-    public static void DeleteUserSecrets(string userSecretsId)
+/// <summary>
+/// Where one AppHost run under test keeps its state: a data folder for the nodes and a user-secrets
+/// id of its own (so a developer's real AppHost secrets are never touched). Both go on dispose.
+/// </summary>
+public sealed class AppHostScope : IDisposable
+{
+    private readonly TempDirectory _data = new("peervault-apphost");
+
+    public string DataRoot => _data.Path;
+
+    public string UserSecretsId { get; } = $"peervault-test-{Guid.NewGuid():N}";
+
+    /// <summary>The AppHost arguments that point it at this scope.</summary>
+    public string[] Arguments => [$"--AppHost:DataRoot={DataRoot}", $"--AppHost:UserSecretsId={UserSecretsId}"];
+
+    public void Dispose()
     {
-        var file = Microsoft.Extensions.Configuration.UserSecrets.PathHelper.GetSecretsPathFromSecretsId(userSecretsId);
-        var folder = Path.GetDirectoryName(file)!;
-        if (Directory.Exists(folder))
+        var secrets = Path.GetDirectoryName(Microsoft.Extensions.Configuration.UserSecrets.PathHelper.GetSecretsPathFromSecretsId(UserSecretsId))!;
+        if (Directory.Exists(secrets))
         {
-            Directory.Delete(folder, recursive: true);
+            Directory.Delete(secrets, recursive: true);
         }
+
+        _data.Dispose();
     }
 }
