@@ -9,7 +9,8 @@ namespace PeerVault.DemoClient;
 /// <summary>
 /// Stores the demo files through the target node, reads each one back through every node and
 /// compares bytes. Every store and fetch is a span of the demo's own (the root of its trace), so
-/// each shows up as one trace from the demo through the nodes it touched.
+/// each shows up as one trace from the demo through the nodes it touched. Progress goes to the log
+/// (the dashboard's structured logs); the result table goes to standard output and to the log.
 /// </summary>
 public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptions options, TextWriter output, ILogger<DemoRunner> logger)
 {
@@ -24,14 +25,14 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
         var holders = files.ToDictionary(f => f.Key, _ => new SortedSet<string>(StringComparer.Ordinal));
         var failures = new List<string>();
         var stopwatch = Stopwatch.StartNew();
-        await output.WriteLineAsync($"PeerVault demo: {files.Count} files through {options.Target}, read back through {string.Join(", ", options.Nodes)}");
+        LogStarting(files.Count, options.Target, string.Join(", ", options.Nodes));
 
         if (!options.FetchOnly)
         {
             var step = 0;
             foreach (var file in files)
             {
-                await output.WriteLineAsync($"[{++step,2}/{files.Count}] storing {file.Key} ({Size(file.Content.Length)}) through {options.Target}");
+                LogStoring(++step, files.Count, file.Key, file.Content.Length, options.Target);
                 var stored = await StoreAsync(file, cancellationToken);
                 if (stored.Error is not null)
                 {
@@ -49,7 +50,7 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
         {
             foreach (var node in options.Nodes)
             {
-                await output.WriteLineAsync($"[{++done,2}/{total}] fetching {file.Key} through {node}");
+                LogFetching(++done, total, file.Key, node);
                 var result = await FetchAsync(file, node, cancellationToken);
                 if (result.Error is not null)
                 {
@@ -66,15 +67,15 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
             }
         }
 
-        await output.WriteLineAsync();
+        await output.WriteLineAsync($"PeerVault demo: {files.Count} files stored through {options.Target}, read back through {string.Join(", ", options.Nodes)}");
         foreach (var file in files)
         {
             var content = file.IsSmall ? $" \"{Encoding.UTF8.GetString(file.Content)}\"" : string.Empty;
             var failed = failures.Any(f => f.StartsWith(file.Key + ":", StringComparison.Ordinal));
             await output.WriteLineAsync($"{(failed ? "FAIL" : "ok  ")} {file.Key,-18} {Size(file.Content.Length),9}  held by {string.Join(",", holders[file.Key])}  fetched via {string.Join(", ", fetched[file.Key])}{content}");
+            LogFileResult(file.Key, failed ? "FAIL" : "ok", file.Content.Length, string.Join(",", holders[file.Key]), string.Join(", ", fetched[file.Key]));
         }
 
-        await output.WriteLineAsync();
         if (failures.Count > 0)
         {
             foreach (var failure in failures)
@@ -83,10 +84,12 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
             }
 
             await output.WriteLineAsync($"{failures.Count} problem(s) in {stopwatch.Elapsed.TotalSeconds:0.0} s; exit code 1.");
+            LogFailed(failures.Count, stopwatch.Elapsed.TotalSeconds);
             return 1;
         }
 
         await output.WriteLineAsync($"All {files.Count} files round-tripped through {options.Nodes.Count} node(s) in {stopwatch.Elapsed.TotalSeconds:0.0} s.");
+        LogSucceeded(files.Count, options.Nodes.Count, stopwatch.Elapsed.TotalSeconds);
         return 0;
     }
 
@@ -166,4 +169,22 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Demo operation on {Key} failed: {Error}")]
     private partial void LogFailure(string? key, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo: {Files} files through {Target}, read back through {Nodes}")]
+    private partial void LogStarting(int files, string target, string nodes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "[{Step}/{Total}] storing {Key} ({Bytes} bytes) through {Node}")]
+    private partial void LogStoring(int step, int total, string key, int bytes, string node);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "[{Step}/{Total}] fetching {Key} through {Node}")]
+    private partial void LogFetching(int step, int total, string key, string node);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Outcome} {Key} ({Bytes} bytes) held by {Holders}, fetched via {Fetched}")]
+    private partial void LogFileResult(string key, string outcome, int bytes, string holders, string fetched);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "All {Files} files round-tripped through {Nodes} node(s) in {Seconds:0.0} s")]
+    private partial void LogSucceeded(int files, int nodes, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Demo failed: {Problems} problem(s) in {Seconds:0.0} s")]
+    private partial void LogFailed(int problems, double seconds);
 }

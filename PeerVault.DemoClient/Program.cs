@@ -1,11 +1,17 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using PeerVault.DemoClient;
 
 // Settings ship beside the assembly; the working directory is wherever the user (or orchestrator) is.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
+
+// The console carries the result table and warnings; progress goes to the log (OTLP, the dashboard).
+// Set in code: the orchestrator's LOGGING__CONSOLE__* variables replace the appsettings' Console section.
+builder.Logging.AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning);
 
 // A failed demo should say so in seconds, not after the standard handler's long back-off.
 builder.Services.ConfigureAll<HttpStandardResilienceOptions>(resilience =>

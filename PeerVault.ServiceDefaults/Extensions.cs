@@ -41,6 +41,9 @@ public static class Extensions
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
+        // Registered before the application's own services, so it stops after them and their
+        // shutdown telemetry still gets its chance to leave.
+        builder.Services.AddHostedService<TelemetryShutdown>();
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;

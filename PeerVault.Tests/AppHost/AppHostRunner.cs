@@ -1,4 +1,5 @@
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -7,58 +8,89 @@ using PeerVault.Tests.Infrastructure;
 namespace PeerVault.Tests.AppHost;
 
 /// <summary>
-/// Starts the real AppHost's model (Program.cs) through the testing builder: every node and the
-/// demo as real processes, their data and the AppHost's user secrets in places of the test's own.
+/// Starts the real AppHost (PeerVault.AppHost's AppHost.cs) through Aspire.Hosting.Testing: Aspire's
+/// orchestrator runs every node and the demo as real processes, on random ports, with their data
+/// and the AppHost's user secrets in places of the test's own (<see cref="AppHostScope"/>).
 /// </summary>
 public static class AppHostRunner
 {
-    public static async Task<DistributedApplication> StartAsync(AppHostScope scope, CapturedLogs? logs = null, bool dashboard = false)
+    public static readonly string[] Nodes = ["node1", "node2", "node3"];
+
+    /// <summary>Everything each running app logged, resource output included (the testing builder forwards it to the AppHost's loggers).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DistributedApplication, CapturedLogs> Logs = [];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static async Task<DistributedApplication> StartAsync(AppHostScope scope, bool dashboard = false, params string[] arguments)
     {
+        string[] args = [.. scope.Arguments, .. arguments];
+        if (dashboard)
+        {
+            // The launch profile's fixed ports would collide with a developer's running AppHost.
+            args = [.. args, $"--ASPNETCORE_URLS=http://localhost:{FreePort.Next()}", $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:{FreePort.Next()}", $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:{FreePort.Next()}"];
+        }
+
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.PeerVault_AppHost>(
-            scope.Arguments,
-            options => options.DisableDashboard = !dashboard,
-            TestContext.Current.CancellationToken);
-        var captured = logs ?? new CapturedLogs("apphost");
-        builder.Services.AddLogging(logging => logging.AddProvider(captured).SetMinimumLevel(LogLevel.Information));
-        var app = await builder.BuildAsync(TestContext.Current.CancellationToken);
-        await app.StartAsync(TestContext.Current.CancellationToken);
+            args,
+            (options, _) => options.DisableDashboard = !dashboard,
+            Ct);
+        var logs = new CapturedLogs("apphost");
+        builder.Services.AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        var app = await builder.BuildAsync(Ct);
+        Logs.Add(app, logs);
+        await app.StartAsync(Ct);
         return app;
     }
 
-    public static async Task WaitForNodesAsync(DistributedApplication app)
+    /// <summary>Waits until every node is running and healthy, which includes being connected to all its peers.</summary>
+    public static async Task WaitForNodesAsync(DistributedApplication app, IEnumerable<string>? nodes = null)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
-        foreach (var node in new[] { "node1", "node2", "node3" })
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(120));
+        foreach (var node in nodes ?? Nodes)
         {
             await app.ResourceNotifications.WaitForResourceHealthyAsync(node, timeout.Token);
         }
     }
-}
 
-/// <summary>
-/// Where one AppHost run under test keeps its state: a data folder for the nodes and a user-secrets
-/// id of its own (so a developer's real AppHost secrets are never touched). Both go on dispose.
-/// </summary>
-public sealed class AppHostScope : IDisposable
-{
-    private readonly TempDirectory _data = new("peervault-apphost");
-
-    public string DataRoot => _data.Path;
-
-    public string UserSecretsId { get; } = $"peervault-test-{Guid.NewGuid():N}";
-
-    /// <summary>The AppHost arguments that point it at this scope.</summary>
-    public string[] Arguments => [$"--AppHost:DataRoot={DataRoot}", $"--AppHost:UserSecretsId={UserSecretsId}"];
-
-    public void Dispose()
+    /// <summary>Waits for a run-to-completion resource (the demo) to end; returns its last snapshot.</summary>
+    public static async Task<CustomResourceSnapshot> WaitForEndAsync(DistributedApplication app, string resource, TimeSpan timeout)
     {
-        var secrets = Path.GetDirectoryName(Microsoft.Extensions.Configuration.UserSecrets.PathHelper.GetSecretsPathFromSecretsId(UserSecretsId))!;
-        if (Directory.Exists(secrets))
-        {
-            Directory.Delete(secrets, recursive: true);
-        }
-
-        _data.Dispose();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(timeout);
+        var ended = await app.ResourceNotifications.WaitForResourceAsync(
+            resource,
+            e => e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state) && (e.Snapshot.ExitCode is not null || state == KnownResourceStates.FailedToStart),
+            deadline.Token);
+        return ended.Snapshot;
     }
+
+    /// <summary>
+    /// Every line the resource has written (stdout and stderr, as the dashboard's console view shows
+    /// them, without their timestamps), once <paramref name="complete"/> holds for them.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> OutputAsync(DistributedApplication app, string resource, Func<IReadOnlyList<string>, bool> complete)
+    {
+        Assert.True(Logs.TryGetValue(app, out var logs), "the app was started by AppHostRunner");
+        var category = $".Resources.{resource}: ";
+        List<string> lines = [];
+        await Poll.UntilAsync(
+            () =>
+            {
+                // "<level> <AppHost>.Resources.<resource>: <line number>: <timestamp> <text>"
+                lines = [.. logs.Lines
+                    .Select(l => l.IndexOf(category, StringComparison.Ordinal) is var at and >= 0 ? l[(at + category.Length)..] : null)
+                    .OfType<string>()
+                    .Select(l => l.Split(' ', 3) is [_, _, var text] ? text : l)];
+                return complete(lines);
+            },
+            $"{resource}'s output is complete");
+        return lines;
+    }
+
+    /// <summary>The value of a resource property the orchestrator reports (e.g. <c>executable.pid</c>).</summary>
+    public static object? Property(DistributedApplication app, string resource, string name)
+        => app.ResourceNotifications.TryGetCurrentState(resource, out var state)
+            ? state.Snapshot.Properties.FirstOrDefault(p => p.Name == name)?.Value
+            : null;
 }

@@ -1,70 +1,73 @@
-using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using PeerVault.Hosting;
 using PeerVault.Tests.Infrastructure;
 
 namespace PeerVault.Tests.AppHost;
 
-/// <summary>The real AppHost, its three node processes and the demo, driven through the testing builder.</summary>
+/// <summary>The real AppHost, its three node processes and the demo, run by Aspire's orchestrator under the testing builder.</summary>
 [Collection(nameof(AppHostSerial))]
+[Trait("Category", "Distributed")]
 public sealed class AppHostTests
 {
-    private static readonly string[] NodeNames = ["node1", "node2", "node3"];
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task The_demo_stores_and_fetches_twenty_files_and_disposing_the_app_leaves_no_process_behind()
+    public async Task The_demo_round_trips_its_files_through_three_node_processes_that_found_each_other_and_nothing_outlives_the_app()
     {
         using var scope = new AppHostScope();
-        var pids = new List<int>();
         await using (var app = await AppHostRunner.StartAsync(scope))
         {
             await AppHostRunner.WaitForNodesAsync(app);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            timeout.CancelAfter(TimeSpan.FromMinutes(2));
-            var demo = await app.ResourceNotifications.WaitForResourceAsync("demo", s => KnownResourceStates.IsTerminal(s.State), timeout.Token);
+            var demo = await AppHostRunner.WaitForEndAsync(app, "demo", TimeSpan.FromMinutes(2));
+            var output = await AppHostRunner.OutputAsync(app, "demo", lines => lines.Any(l => l.Contains("round-tripped", StringComparison.Ordinal) || l.Contains("problem(s)", StringComparison.Ordinal)));
 
-            Assert.Equal(KnownResourceStates.Finished, demo.State);
-            Assert.Equal(0, demo.ExitCode);
-            var output = app.ResourceLogs.GetLines("demo").Select(l => l.Text).ToList();
-            Assert.Equal(21, output.Count(l => l.StartsWith("ok  ", StringComparison.Ordinal)));
-            Assert.Contains(output, l => l.Contains("All 21 files round-tripped", StringComparison.Ordinal));
+            Assert.True(demo.ExitCode == 0, string.Join('\n', output));
+            Assert.Equal(KnownResourceStates.Finished, demo.State?.Text);
+            Assert.Equal(21, output.Count(l => l.StartsWith("ok   ", StringComparison.Ordinal)));
+            Assert.Contains(output, l => l.Contains("All 21 files round-tripped through 3 node(s)", StringComparison.Ordinal));
 
-            // Separate processes that found each other through the injected service-discovery names.
-            var nodes = NodeNames.Select(app.ResourceNotifications.Get).ToList();
-            Assert.Equal(3, nodes.Select(n => n.ProcessId).Distinct().Count());
-            foreach (var node in nodes)
+            // Three processes, each connected to the other two it learned about through service discovery.
+            Assert.Equal(3, AppHostRunner.Nodes.Select(n => AppHostRunner.Property(app, n, "executable.pid")).Distinct().Count());
+            foreach (var node in AppHostRunner.Nodes)
             {
-                pids.Add(node.ProcessId!.Value);
-                Assert.Contains(node.Environment, e => e.Name == "services__node1__tcp__0" || node.Name == "node1");
-                Assert.Contains(node.Environment, e => e.Name == "PEERVAULT_CLUSTER_KEY" && e.IsSecret && !e.Value.Any(char.IsAsciiHexDigit));
-                var view = await app.CreateHttpClient(node.Name).GetJsonAsync("/v1/cluster");
+                Assert.True(app.ResourceNotifications.TryGetCurrentState(node, out var state));
+                var environment = state.Snapshot.EnvironmentVariables.Select(e => e.Name).ToHashSet();
+                foreach (var peer in AppHostRunner.Nodes.Where(p => p != node))
+                {
+                    Assert.Contains($"services__{peer}__tcp__0", environment);
+                }
+
+                using var http = app.CreateHttpClient(node, "http");
+                var view = await http.GetJsonAsync("/v1/cluster");
                 Assert.Equal(2, view.GetProperty("peers").EnumerateArray().Count(p => p.GetProperty("state").GetString() == "connected"));
             }
 
-            pids.Add(demo.ProcessId!.Value);
+            // The operator's command in the dashboard says the same.
+            var status = await app.ResourceCommands.ExecuteCommandAsync(Resource(app, "node2"), NodeCommands.ClusterStatus, Ct);
+            Assert.True(status.Success, status.Message);
+            Assert.StartsWith("2 of 2 peer(s) connected", status.Message, StringComparison.Ordinal);
+            Assert.NotEmpty(scope.LiveProcesses());
         }
 
-        foreach (var pid in pids)
-        {
-            Assert.False(IsAlive(pid), $"process {pid} outlived the application");
-        }
+        await Poll.UntilAsync(() => scope.LiveProcesses().Count == 0, "every node process has exited after the app was disposed", TimeSpan.FromSeconds(30));
     }
 
     [Fact]
-    public async Task With_node1_stopped_writes_still_succeed_and_node1_rejoins_when_started_again()
+    public async Task A_node_stopped_by_a_resource_command_rejoins_after_start_and_serves_what_was_written_without_it()
     {
         using var scope = new AppHostScope();
         await using var app = await AppHostRunner.StartAsync(scope);
         await AppHostRunner.WaitForNodesAsync(app);
 
-        var stopped = await app.ResourceCommands.ExecuteCommandAsync("node1", KnownResourceCommands.StopCommand, Ct);
-        Assert.True(stopped.Success, stopped.ErrorMessage);
-        Assert.Equal(KnownResourceStates.Exited, app.ResourceNotifications.Get("node1").State);
+        var stopped = await app.ResourceCommands.ExecuteCommandAsync(Resource(app, "node1"), KnownResourceCommands.StopCommand, Ct);
+        Assert.True(stopped.Success, stopped.Message);
+        await WaitForStateAsync(app, "node1", s => KnownResourceStates.TerminalStates.Contains(s));
 
-        using var node3 = app.CreateHttpClient("node3");
-        using var node2 = app.CreateHttpClient("node2");
+        using var node3 = app.CreateHttpClient("node3", "http");
+        using var node2 = app.CreateHttpClient("node2", "http");
         var files = Enumerable.Range(0, 5).Select(i => ($"while-node1-down/{i}.txt", DemoFiles.RandomBytes(1000 + i, seed: i))).ToList();
         foreach (var (key, content) in files)
         {
@@ -77,21 +80,15 @@ public sealed class AppHostTests
             Assert.Equal(content, await node2.GetObjectAsync(key));
         }
 
-        var started = await app.ResourceCommands.ExecuteCommandAsync("node1", KnownResourceCommands.StartCommand, Ct);
-        Assert.True(started.Success, started.ErrorMessage);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        await app.ResourceNotifications.WaitForResourceHealthyAsync("node1", timeout.Token);
+        var started = await app.ResourceCommands.ExecuteCommandAsync(Resource(app, "node1"), KnownResourceCommands.StartCommand, Ct);
+        Assert.True(started.Success, started.Message);
+        await AppHostRunner.WaitForNodesAsync(app, ["node1"]);
 
-        // It rejoins: both peers see it connected again, and it serves what was written without it.
         await Poll.UntilAsync(
-            async () =>
-            {
-                var view = await node2.GetJsonAsync("/v1/cluster");
-                return view.GetProperty("peers").EnumerateArray().Any(p => p.GetProperty("name").GetString() == "node1" && p.GetProperty("state").GetString() == "connected");
-            },
+            async () => (await node2.GetJsonAsync("/v1/cluster")).GetProperty("peers").EnumerateArray()
+                .Any(p => p.GetProperty("name").GetString() == "node1" && p.GetProperty("state").GetString() == "connected"),
             "node2 sees node1 connected again");
-        using var node1 = app.CreateHttpClient("node1");
+        using var node1 = app.CreateHttpClient("node1", "http");
         foreach (var (key, content) in files)
         {
             Assert.Equal(content, await node1.GetObjectAsync(key));
@@ -106,44 +103,44 @@ public sealed class AppHostTests
         await using (var first = await AppHostRunner.StartAsync(scope))
         {
             await AppHostRunner.WaitForNodesAsync(first);
-            firstKey = Parameter(first, "cluster-key");
-            firstToken = Parameter(first, "auth-token");
-            Assert.Equal(64, firstKey.Length);
-            Assert.True(firstToken.Length >= 22);
+            firstKey = await ParameterAsync(first, "cluster-key");
+            firstToken = await ParameterAsync(first, "auth-token");
+            Assert.Matches("^[0-9a-f]{64}$", firstKey);
+            Assert.True(firstToken.Length >= 32);
             var keyIds = new List<string>();
-            foreach (var node in NodeNames)
+            foreach (var node in AppHostRunner.Nodes)
             {
-                keyIds.Add((await first.CreateHttpClient(node).GetJsonAsync("/v1/cluster")).GetProperty("node").GetProperty("keyId").GetString()!);
+                using var http = first.CreateHttpClient(node, "http");
+                keyIds.Add((await http.GetJsonAsync("/v1/cluster")).GetProperty("node").GetProperty("keyId").GetString()!);
             }
 
             keyId = Assert.Single(keyIds.Distinct());
-            await first.CreateHttpClient("node1").PutObjectAsync("kept-across-runs.txt", "written in run one"u8.ToArray());
+            using var node1 = first.CreateHttpClient("node1", "http");
+            await node1.PutObjectAsync("kept-across-runs.txt", "written in run one"u8.ToArray());
         }
 
         await using var second = await AppHostRunner.StartAsync(scope);
         await AppHostRunner.WaitForNodesAsync(second);
-        Assert.Equal(firstKey, Parameter(second, "cluster-key"));
-        Assert.Equal(firstToken, Parameter(second, "auth-token"));
-        Assert.Equal(keyId, (await second.CreateHttpClient("node3").GetJsonAsync("/v1/cluster")).GetProperty("node").GetProperty("keyId").GetString());
-        Assert.Equal("written in run one"u8.ToArray(), await second.CreateHttpClient("node2").GetObjectAsync("kept-across-runs.txt"));
+        Assert.Equal(firstKey, await ParameterAsync(second, "cluster-key"));
+        Assert.Equal(firstToken, await ParameterAsync(second, "auth-token"));
+        using var node3 = second.CreateHttpClient("node3", "http");
+        Assert.Equal(keyId, (await node3.GetJsonAsync("/v1/cluster")).GetProperty("node").GetProperty("keyId").GetString());
+        using var node2 = second.CreateHttpClient("node2", "http");
+        Assert.Equal("written in run one"u8.ToArray(), await node2.GetObjectAsync("kept-across-runs.txt"));
     }
 
-    private static string Parameter(DistributedApplication app, string name)
-        => app.Resources.OfType<ParameterResource>().Single(p => p.Name == name).Value;
+    private static IResource Resource(DistributedApplication app, string name)
+        => app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
 
-    private static bool IsAlive(int pid)
+    private static async Task<string> ParameterAsync(DistributedApplication app, string name)
+        => (await ((ParameterResource)Resource(app, name)).GetValueAsync(Ct))!;
+
+    private static async Task WaitForStateAsync(DistributedApplication app, string resource, Func<string, bool> state)
     {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        await app.ResourceNotifications.WaitForResourceAsync(resource, e => e.Snapshot.State?.Text is { } s && state(s), timeout.Token);
     }
-
 }
 
 [CollectionDefinition(nameof(AppHostSerial), DisableParallelization = true)]

@@ -1,0 +1,23 @@
+namespace PeerVault.Hosting;
+
+/// <summary>
+/// The environment variables a PeerVault node reads (PeerVault.Node's settings). They are the
+/// contract between the AppHost and a node process, written down once on this side of it.
+/// </summary>
+public static class NodeEnvironment
+{
+    public const string NodeName = "PEERVAULT_NODE_NAME";
+    public const string DataDirectory = "PEERVAULT_DATA_DIR";
+    public const string ClusterKey = "PEERVAULT_CLUSTER_KEY";
+    public const string AuthToken = "PEERVAULT_AUTH_TOKEN";
+    public const string P2PPort = "P2P_PORT";
+
+    /// <summary>Comma-separated <c>host:port</c> peers; a host name may resolve to several addresses (a headless Service).</summary>
+    public const string Bootstrap = "PEERVAULT_BOOTSTRAP";
+
+    /// <summary>The node's HTTP port inside a container (ASP.NET Core's <c>HTTP_PORTS</c>).</summary>
+    public const int ContainerHttpPort = 8080;
+
+    /// <summary>The node's P2P port inside a container.</summary>
+    public const int ContainerP2PPort = 7000;
+}

@@ -1,0 +1,158 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace PeerVault.Hosting;
+
+/// <summary>The resources of one PeerVault cluster in an Aspire application.</summary>
+public sealed class PeerVaultCluster(string name, IResourceBuilder<ParameterResource> clusterKey, IResourceBuilder<ParameterResource> authToken, IReadOnlyList<IResourceBuilder<ProjectResource>> nodes)
+{
+    public string Name { get; } = name;
+
+    /// <summary>The shared cluster key (64 hex characters) every node seals and opens objects with.</summary>
+    public IResourceBuilder<ParameterResource> ClusterKey { get; } = clusterKey;
+
+    /// <summary>The shared secret nodes prove to each other in the handshake.</summary>
+    public IResourceBuilder<ParameterResource> AuthToken { get; } = authToken;
+
+    public IReadOnlyList<IResourceBuilder<ProjectResource>> Nodes { get; } = nodes;
+}
+
+public static partial class PeerVaultClusterExtensions
+{
+    /// <summary>Most nodes <c>--nodes</c> may ask for: each is a process with two ports on this machine.</summary>
+    public const int MaxNodes = 16;
+
+    /// <summary>
+    /// Reads how many nodes to run: <c>--nodes N</c> on the command line (or <c>PeerVault:Nodes</c>),
+    /// else <paramref name="fallback"/>. Returns false with a one-line reason for anything else.
+    /// </summary>
+    public static bool TryGetNodeCount(this IConfiguration configuration, int fallback, out int nodes, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var value = configuration["nodes"] ?? configuration["PeerVault:Nodes"];
+        error = null;
+        nodes = fallback;
+        if (value is null)
+        {
+            return true;
+        }
+
+        if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out nodes) && nodes is >= 1 and <= MaxNodes)
+        {
+            return true;
+        }
+
+        error = $"--nodes must be a whole number from 1 to {MaxNodes}; got '{value}'.";
+        return false;
+    }
+
+    /// <summary>
+    /// Adds a PeerVault cluster: <paramref name="nodes"/> node processes named <c>node1</c>…, each with
+    /// an HTTP API endpoint (<c>http</c>) and a peer-protocol endpoint (<c>tcp</c>, not proxied, so
+    /// peers see each other's real addresses), its own data directory, and the shared secrets
+    /// (generated on the first run and kept in the AppHost's user secrets). Every node references
+    /// every other one, which is how each learns its bootstrap peers through service discovery.
+    /// </summary>
+    public static PeerVaultCluster AddPeerVaultCluster<TNode>(this IDistributedApplicationBuilder builder, string name = "peervault", int nodes = 3)
+        where TNode : IProjectMetadata, new()
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentOutOfRangeException.ThrowIfLessThan(nodes, 1);
+
+        var clusterKey = builder.AddParameter("cluster-key", new HexKeyParameterDefault(bytes: 32), secret: true, persist: true)
+            .WithDescription("The key every node derives object encryption keys from: 64 hex characters (`openssl rand -hex 32`). Changing it makes stored objects unreadable unless the old key is kept in PEERVAULT_PREVIOUS_CLUSTER_KEYS.", enableMarkdown: true);
+        var authToken = builder.AddParameter("auth-token", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
+            .WithDescription("The secret nodes prove to each other before they exchange anything (16 characters or more).");
+
+        var dataRoot = builder.Configuration["PeerVault:DataRoot"] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.Combine(builder.AppHostDirectory, ".data");
+        var members = new List<IResourceBuilder<ProjectResource>>();
+        for (var ordinal = 0; ordinal < nodes; ordinal++)
+        {
+            members.Add(builder.AddPeerVaultNode<TNode>($"node{ordinal + 1}", clusterKey, authToken, Path.Combine(dataRoot, $"node{ordinal + 1}"))
+                .WithAnnotation(new PeerVaultNodeAnnotation(name, ordinal, nodes)));
+        }
+
+        foreach (var node in members)
+        {
+            foreach (var peer in members.Where(p => p != node))
+            {
+                node.WithReference(peer);
+            }
+        }
+
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+        {
+            var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PeerVault.Hosting");
+            foreach (var node in members)
+            {
+                if (node.Resource.TryGetLastAnnotation<DataDirectoryAnnotation>(out var data))
+                {
+                    LogDataDirectory(logger, node.Resource.Name, data.LocalPath);
+                }
+            }
+
+            return Task.CompletedTask;
+        });
+
+        return new PeerVaultCluster(name, clusterKey, authToken, members);
+    }
+
+    /// <summary>Adds one node process; <see cref="AddPeerVaultCluster{TNode}"/> calls it for each member.</summary>
+    public static IResourceBuilder<ProjectResource> AddPeerVaultNode<TNode>(this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> clusterKey, IResourceBuilder<ParameterResource> authToken, string dataDirectory)
+        where TNode : IProjectMetadata, new()
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        // A fixed target port is bound literally when run, so three nodes would collide: ports inside
+        // a container are only named when publishing; a run lets every endpoint take a free port.
+        var publishing = builder.ExecutionContext.IsPublishMode;
+        return builder.AddProject<TNode>(name)
+            .WithHttpEndpoint(targetPort: publishing ? NodeEnvironment.ContainerHttpPort : null, name: "http")
+            .WithEndpoint(targetPort: publishing ? NodeEnvironment.ContainerP2PPort : null, scheme: "tcp", name: "tcp", env: NodeEnvironment.P2PPort, isProxied: false)
+            // Readiness (all of /health: storage writable) and liveness (/alive) as probes, so that
+            // publishers carry them into containers; each is also a health check when run.
+            .WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http")
+            .WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http")
+            .WithDataDirectory(NodeEnvironment.DataDirectory, dataDirectory)
+            .WithEnvironment(NodeEnvironment.NodeName, name)
+            .WithEnvironment(NodeEnvironment.ClusterKey, clusterKey)
+            .WithEnvironment(NodeEnvironment.AuthToken, authToken)
+            .WithUrlForEndpoint("http", url => url.DisplayText = "API")
+            .WithUrls(context =>
+            {
+                if (context.GetEndpoint("http") is { IsAllocated: true } api)
+                {
+                    context.Urls.Add(new ResourceUrlAnnotation { Url = $"{api.Url}/v1/cluster", DisplayText = "Cluster status", Endpoint = api });
+                }
+            })
+            .WithClusterHealthCheck()
+            .WithNodeCommands()
+            // A node that refuses to start (a bad key, a port in use) says why on standard error.
+            .WithOutputOnAppHostConsole(errorsOnly: true);
+    }
+
+    /// <summary>
+    /// Lets a client project use every node of the cluster: a service-discovery reference to each
+    /// (<c>services__node1__http__0</c>…) and a wait until each is healthy.
+    /// </summary>
+    public static IResourceBuilder<T> WithPeerVaultNodes<T>(this IResourceBuilder<T> client, PeerVaultCluster cluster)
+        where T : IResourceWithEnvironment, IResourceWithWaitSupport
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(cluster);
+        foreach (var node in cluster.Nodes)
+        {
+            client.WithReference(node).WaitFor(node);
+        }
+
+        return client;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Node} keeps its data in {DataDirectory}")]
+    private static partial void LogDataDirectory(ILogger logger, string node, string dataDirectory);
+}

@@ -1,0 +1,77 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using PeerVault.Tests.Infrastructure;
+
+namespace PeerVault.Tests.AppHost;
+
+/// <summary>
+/// What Aspire's real dashboard received over OTLP from a whole run, read back through its
+/// telemetry API (<c>/api/telemetry/traces</c>, OTLP JSON) as a script or an operator would.
+/// </summary>
+[Collection(nameof(AppHostSerial))]
+[Trait("Category", "Distributed")]
+public sealed class DashboardTelemetryTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Every_demo_store_is_one_trace_through_the_demo_the_coordinating_node_and_both_replicas()
+    {
+        using var scope = new AppHostScope();
+        await using var app = await AppHostRunner.StartAsync(scope, dashboard: true);
+        await AppHostRunner.WaitForNodesAsync(app);
+        var demo = await AppHostRunner.WaitForEndAsync(app, "demo", TimeSpan.FromMinutes(2));
+        Assert.Equal(0, demo.ExitCode);
+
+        var configuration = app.Services.GetRequiredService<IConfiguration>();
+        // The orchestrator proxies the dashboard on a port of its own choosing under test.
+        using var dashboard = new HttpClient { BaseAddress = app.GetEndpoint("aspire-dashboard", "http") };
+        dashboard.DefaultRequestHeaders.Add("X-API-Key", configuration["AppHost:DashboardApiKey"]);
+
+        // Spans arrive in batches after the demo's process has exited; the last replica's spans last.
+        Dictionary<string, (string Root, HashSet<string> Services)> stores = [];
+        await Poll.UntilAsync(
+            async () =>
+            {
+                var traces = await dashboard.GetFromJsonAsync<JsonElement>("/api/telemetry/traces?resource=demo&limit=500", Ct);
+                stores = StoreTraces(traces);
+                return stores.Count >= 21 && stores.Values.All(t => t.Services.Count == 4);
+            },
+            "the dashboard holds a trace through demo, node1, node2 and node3 for each of the 21 stores",
+            TimeSpan.FromSeconds(60));
+
+        Assert.True(stores.Count >= 20);
+        foreach (var (_, trace) in stores)
+        {
+            Assert.Equal(["demo", "node1", "node2", "node3"], trace.Services.Order(StringComparer.Ordinal));
+        }
+    }
+
+    /// <summary>Groups the spans of every trace whose root is the demo's StoreFile span, with the services each crossed.</summary>
+    private static Dictionary<string, (string Root, HashSet<string> Services)> StoreTraces(JsonElement answer)
+    {
+        var traces = new Dictionary<string, (string Root, HashSet<string> Services)>(StringComparer.Ordinal);
+        foreach (var resourceSpans in answer.GetProperty("data").GetProperty("resourceSpans").EnumerateArray())
+        {
+            var service = resourceSpans.GetProperty("resource").GetProperty("attributes").EnumerateArray()
+                .Single(a => a.GetProperty("key").GetString() == "service.name").GetProperty("value").GetProperty("stringValue").GetString()!;
+            foreach (var span in resourceSpans.GetProperty("scopeSpans").EnumerateArray().SelectMany(s => s.GetProperty("spans").EnumerateArray()))
+            {
+                var traceId = span.GetProperty("traceId").GetString()!;
+                var trace = traces.TryGetValue(traceId, out var known) ? known : (Root: string.Empty, Services: new HashSet<string>(StringComparer.Ordinal));
+                if (!span.TryGetProperty("parentSpanId", out var parent) || string.IsNullOrEmpty(parent.GetString()))
+                {
+                    trace.Root = span.GetProperty("name").GetString()!;
+                }
+
+                trace.Services.Add(service);
+                traces[traceId] = trace;
+            }
+        }
+
+        return traces.Where(t => t.Value.Root == "StoreFile").ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+    }
+}
