@@ -12,11 +12,40 @@ namespace PeerVault.Hosting;
 public static class NodeCommands
 {
     public const string ClusterStatus = "peervault-cluster-status";
+    public const string RepairNow = "peervault-repair-now";
 
     public static IResourceBuilder<ProjectResource> WithNodeCommands(this IResourceBuilder<ProjectResource> builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var node = builder.Resource;
+        builder.WithCommand(
+            RepairNow,
+            "Repair now",
+            async context =>
+            {
+                var clients = context.Services.GetRequiredService<IHttpClientFactory>();
+                try
+                {
+                    var endpoint = node.GetEndpoint("http");
+                    using var http = clients.CreateClient(NodeStatus.HttpClientName);
+                    http.Timeout = TimeSpan.FromMinutes(10);
+                    using var response = await http.PostAsync(new Uri($"{endpoint.Url}/v1/cluster/sync"), content: null, context.CancellationToken);
+                    var report = await response.Content.ReadAsStringAsync(context.CancellationToken);
+                    return response.IsSuccessStatusCode
+                        ? CommandResults.Success("Anti-entropy pass finished", report, CommandResultFormat.Json)
+                        : CommandResults.Failure($"{node.Name} answered {(int)response.StatusCode}");
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    return CommandResults.Failure($"{node.Name} did not answer: {ex.Message}");
+                }
+            },
+            new CommandOptions
+            {
+                Description = "Compares this node's partitions with every peer's now and repairs what differs (anti-entropy), instead of waiting for the next periodic pass.",
+                IconName = "ArrowSync",
+                UpdateState = context => context.ResourceSnapshot.State?.Text == KnownResourceStates.Running ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            });
         return builder.WithCommand(
             ClusterStatus,
             "Cluster status",

@@ -8,11 +8,12 @@ namespace PeerVault.Hosting;
 /// What a node says about the cluster on <c>GET /v1/cluster</c>, read by the AppHost for the
 /// resource's health and its "Cluster status" command.
 /// </summary>
-internal sealed record NodeStatus(string Name, IReadOnlyList<(string Name, string State)> Peers, int UnderReplicated)
+internal sealed record NodeStatus(string Name, IReadOnlyList<(string Name, string State)> Peers, int UnderReplicated, int RepairBacklog)
 {
     public const string HttpClientName = "peervault-node-admin";
 
-    public int Connected => Peers.Count(p => p.State == "connected");
+    /// <summary>Peers this node is connected to (members it sees as alive).</summary>
+    public int Connected => Peers.Count(p => p.State == "alive");
 
     public static async Task<NodeStatus> ReadAsync(IHttpClientFactory clients, IResource resource, CancellationToken cancellationToken)
     {
@@ -20,12 +21,14 @@ internal sealed record NodeStatus(string Name, IReadOnlyList<(string Name, strin
         using var http = clients.CreateClient(HttpClientName);
         var json = await http.GetFromJsonAsync<JsonElement>(new Uri($"{endpoint.Url}/v1/cluster"), cancellationToken);
         var node = json.GetProperty("node");
-        var peers = json.GetProperty("peers").EnumerateArray()
-            .Select(p => (p.GetProperty("name").GetString() ?? "?", p.GetProperty("state").GetString() ?? "?"))
+        var peers = json.GetProperty("members").EnumerateArray()
+            .Where(m => !m.GetProperty("self").GetBoolean() && m.GetProperty("state").GetString() != "removed")
+            .Select(m => (m.GetProperty("name").GetString() ?? "?", m.GetProperty("state").GetString() ?? "?"))
             .ToList();
-        return new NodeStatus(node.GetProperty("name").GetString() ?? resource.Name, peers, node.TryGetProperty("underReplicated", out var under) ? under.GetInt32() : 0);
+        var replication = json.GetProperty("replication");
+        return new NodeStatus(node.GetProperty("name").GetString() ?? resource.Name, peers, replication.GetProperty("underReplicated").GetInt32(), replication.GetProperty("repairBacklog").GetInt32());
     }
 
     /// <summary>One line for the dashboard's health column.</summary>
-    public string Summary => $"{Connected} of {Peers.Count} peer(s) connected, {UnderReplicated} object(s) under-replicated";
+    public string Summary => $"{Connected} of {Peers.Count} peer(s) connected, {UnderReplicated} object(s) under-replicated, {RepairBacklog} waiting for repair";
 }

@@ -67,14 +67,25 @@ public static partial class PeerVaultClusterExtensions
         var authToken = builder.AddParameter("auth-token", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
             .WithDescription("The secret nodes prove to each other before they exchange anything (16 characters or more).");
 
+        // Node settings for every node, from the AppHost's configuration: e.g.
+        // --PeerVault:NodeEnvironment:PEERVAULT_REPLICAS=2 (tests use it to shorten intervals).
+        var nodeEnvironment = builder.Configuration.GetSection("PeerVault:NodeEnvironment").GetChildren()
+            .Where(s => s.Value is not null)
+            .ToDictionary(s => s.Key, s => s.Value!, StringComparer.Ordinal);
         var dataRoot = builder.Configuration["PeerVault:DataRoot"] is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
             : Path.Combine(builder.AppHostDirectory, ".data");
         var members = new List<IResourceBuilder<ProjectResource>>();
         for (var ordinal = 0; ordinal < nodes; ordinal++)
         {
-            members.Add(builder.AddPeerVaultNode<TNode>($"node{ordinal + 1}", clusterKey, authToken, Path.Combine(dataRoot, $"node{ordinal + 1}"))
-                .WithAnnotation(new PeerVaultNodeAnnotation(name, ordinal, nodes)));
+            var node = builder.AddPeerVaultNode<TNode>($"node{ordinal + 1}", clusterKey, authToken, Path.Combine(dataRoot, $"node{ordinal + 1}"))
+                .WithAnnotation(new PeerVaultNodeAnnotation(name, ordinal, nodes));
+            foreach (var (variable, value) in nodeEnvironment)
+            {
+                node.WithEnvironment(variable, value);
+            }
+
+            members.Add(node);
         }
 
         foreach (var node in members)

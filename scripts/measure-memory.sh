@@ -19,7 +19,7 @@ PEERVAULT_NODE_NAME=node2 P2P_PORT=17102 ASPNETCORE_URLS=http://127.0.0.1:17002 
   PEERVAULT_BOOTSTRAP=127.0.0.1:17101 dotnet "$dll" >"$work/node2.log" 2>&1 &
 pid2=$!
 until curl -sf http://127.0.0.1:17001/health >/dev/null && curl -sf http://127.0.0.1:17002/health >/dev/null; do sleep 0.2; done
-until curl -s http://127.0.0.1:17001/v1/cluster | grep -q '"state":"connected"'; do sleep 0.2; done
+until [ "$(curl -s http://127.0.0.1:17001/v1/cluster | grep -o '"state":"alive"' | wc -l)" -ge 2 ]; do sleep 0.2; done
 
 kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 base1=$(kib $pid1 VmRSS); base2=$(kib $pid2 VmRSS)

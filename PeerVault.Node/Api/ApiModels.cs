@@ -1,25 +1,34 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using PeerVault.Node.Cluster;
 
 namespace PeerVault.Node.Api;
 
-/// <summary>Answer to a PUT: where the object is durable.</summary>
-public sealed record StoredObject(string Key, string ObjectId, long Size, long Version, IReadOnlyList<string> Replicas, IReadOnlyList<string>? Failures = null, string? Error = null);
+/// <summary>Answer to a PUT: where the object is durable, and under which version.</summary>
+public sealed record StoredObject(string Key, string ObjectId, long Size, string Version, IReadOnlyList<string> Replicas, IReadOnlyList<string> Placement);
 
-public sealed record ObjectSummary(string Key, string ObjectId, long Size, long Version, string Origin, DateTimeOffset UpdatedAt);
+public sealed record DeletedObject(string Key, string Version, IReadOnlyList<string> Replicas, IReadOnlyList<string> Placement);
 
-public sealed record ObjectListing(IReadOnlyList<ObjectSummary> Objects);
+public sealed record ObjectSummary(string Key, string ObjectId, long Size, string Version, DateTimeOffset UpdatedAt);
 
-public sealed record DeletedObject(string Key, long Version, IReadOnlyList<string> Replicas);
+public sealed record ObjectListing(IReadOnlyList<ObjectSummary> Objects, string? Next);
 
-public sealed record NodeDescription(string Name, string Id, string KeyId, long Epoch, int PeerPort, int Objects, int WriteQuorum, int UnderReplicated);
+public sealed record KeyPlacement(string Key, int Partition, int Replicas, IReadOnlyList<string> Placement);
 
-public sealed record ClusterDescription(NodeDescription Node, IReadOnlyList<PeerStatus> Peers);
+public sealed record NodeDescription(string Name, string Id, string KeyId, long Epoch, int PeerPort, int Objects, int Replicas, int ConfiguredReplicas, int WriteQuorum);
+
+public sealed record MemberDescription(string Id, string Name, string? Address, string State, long Incarnation, DateTimeOffset StateSince, DateTimeOffset? LastSeen, bool Self);
+
+public sealed record ReplicationDescription(int UnderReplicated, int RepairBacklog, long BytesRepaired, long ObjectsRepaired, int Tombstones, DateTimeOffset? LastFullSync);
+
+public sealed record ClusterDescription(NodeDescription Node, IReadOnlyList<MemberDescription> Members, ReplicationDescription Replication);
+
+public sealed record SyncResult(int Peers, int PartitionsCompared, int PartitionsDiffering, int Pulled, int Pushed, int Offloaded, int Failed);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StoredObject))]
-[JsonSerializable(typeof(ObjectListing))]
 [JsonSerializable(typeof(DeletedObject))]
+[JsonSerializable(typeof(ObjectListing))]
+[JsonSerializable(typeof(KeyPlacement))]
 [JsonSerializable(typeof(ClusterDescription))]
+[JsonSerializable(typeof(SyncResult))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

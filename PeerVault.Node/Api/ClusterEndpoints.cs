@@ -1,27 +1,50 @@
-using PeerVault.Node.Cluster;
-using PeerVault.Node.Hosting;
+using PeerVault.Node.Cluster.Membership;
+using PeerVault.Node.Cluster.Placement;
+using PeerVault.Node.Cluster.Repair;
+using PeerVault.Node.Net;
+using PeerVault.Node.Security;
 using PeerVault.Node.Storage;
 
 namespace PeerVault.Node.Api;
 
-/// <summary><c>GET /v1/cluster</c>: this node (with its replication status) and every peer it knows, with connection state.</summary>
+/// <summary>
+/// <c>/v1/cluster</c>: this node, every member as this node sees it (state, address, last seen),
+/// and replication status; <c>DELETE /v1/cluster/members/{id}</c> takes a member out (its data is
+/// re-replicated by the others); <c>POST /v1/cluster/sync</c> runs anti-entropy now.
+/// </summary>
 public static class ClusterEndpoints
 {
     public static IEndpointRouteBuilder MapClusterEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/cluster", (NodeSettings settings, PeerManager peers, ObjectStore store, Replicator replicator) =>
+        app.MapGet("/v1/cluster", Describe);
+        app.MapDelete("/v1/cluster/members/{id}", (string id, MemberTable members) =>
+            Guid.TryParse(id, out var member) && members.Remove(member) ? Results.NoContent() : Problems.UnknownMember(id));
+        app.MapPost("/v1/cluster/sync", async (AntiEntropy antiEntropy, HttpContext context) =>
         {
-            var node = new NodeDescription(
-                settings.Identity.Name,
-                settings.Identity.Id.ToString("N"),
-                settings.Keys.Current.KeyId,
-                settings.Keys.Epochs.Current,
-                peers.ListenEndPoint.Port,
-                store.Index.Count,
-                settings.WriteQuorum,
-                replicator.UnderReplicatedCount);
-            return Results.Json(new ClusterDescription(node, peers.Describe()), ApiJsonContext.Default.ClusterDescription);
+            var report = await antiEntropy.SyncNowAsync(context.RequestAborted);
+            return Results.Json(
+                new SyncResult(report.Peers, report.PartitionsCompared, report.PartitionsDiffering, report.Pulled, report.Pushed, report.Offloaded, report.Failed),
+                ApiJsonContext.Default.SyncResult);
         });
         return app;
+    }
+
+    private static IResult Describe(NodeIdentity self, KeyRing keys, PeerConnections connections, KeyIndex index, MemberTable members, PlacementMap placement, ReplicationStatus status, Cluster.ClusterOptions options)
+    {
+        var node = new NodeDescription(
+            self.Name,
+            self.Id.ToString("N"),
+            keys.Current.KeyId,
+            keys.Epochs.Current,
+            connections.ListenEndPoint.Port,
+            index.Count,
+            placement.Replicas,
+            options.Replicas,
+            placement.WriteQuorum);
+        var described = members.Snapshot()
+            .Select(m => new MemberDescription(m.Id.ToString("N"), m.Name, m.Address, m.State.ToString().ToLowerInvariant(), m.Incarnation, m.StateSince, m.IsSelf ? null : m.LastSeen, m.IsSelf))
+            .ToList();
+        var replication = new ReplicationDescription(status.UnderReplicated(), status.RepairBacklog, status.BytesRepaired, status.ObjectsRepaired, index.Tombstones, status.LastFullSync);
+        return Results.Json(new ClusterDescription(node, described, replication), ApiJsonContext.Default.ClusterDescription);
     }
 }

@@ -1,222 +1,181 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using PeerVault.Node.Cluster;
-using PeerVault.Node.Diagnostics;
-using PeerVault.Node.Hosting;
 using PeerVault.Node.Storage;
 
 namespace PeerVault.Node.Api;
 
 /// <summary>
-/// <c>/v1/objects</c>: PUT stores (streamed) and replicates, GET/HEAD read locally or from a peer,
-/// DELETE writes a tombstone everywhere, and the bare path lists what this node knows.
+/// <c>/v1/objects</c>: translates HTTP to the <see cref="ObjectCoordinator"/> and its answers back
+/// to status codes, headers and problem details. PUT stores (streamed), GET/HEAD read (Range
+/// supported), DELETE writes a tombstone, the bare path lists; <c>/v1/placement/{key}</c> says
+/// which nodes hold a key. No cluster logic lives here.
 /// </summary>
 public static partial class ObjectEndpoints
 {
+    public const int DefaultPageSize = 1000;
+    public const int MaxPageSize = 10_000;
+
     public static IEndpointRouteBuilder MapObjectEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPut("/v1/objects/{**key}", PutAsync);
         app.MapMethods("/v1/objects/{**key}", [HttpMethods.Get, HttpMethods.Head], GetAsync);
         app.MapDelete("/v1/objects/{**key}", DeleteAsync);
-        app.MapGet("/v1/objects", List);
+        app.MapGet("/v1/objects", ListAsync);
+        app.MapGet("/v1/placement/{**key}", Placement);
         return app;
     }
 
-    private static async Task<IResult> PutAsync(HttpContext context, ObjectStore store, Replicator replicator, PeerManager peers, NodeSettings settings, NodeTracing tracing, NodeMetrics metrics, ILogger<ObjectStore> logger)
+    private static async Task<IResult> PutAsync(HttpContext context, ObjectCoordinator coordinator, ApiOptions options, ILogger<ObjectCoordinator> logger)
     {
         if (!RawObjectKey.TryRead(context, out var key, out var error))
         {
-            return BadKey(error);
+            return Problems.BadKey(error);
         }
-
-        using var activity = tracing.StartOperation("PutObject", key);
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = settings.MaxObjectBytes;
+            limit.MaxRequestBodySize = options.MaxObjectBytes;
         }
 
-        if (context.Request.ContentLength > settings.MaxObjectBytes)
+        if (context.Request.ContentLength > options.MaxObjectBytes)
         {
-            return TooLarge(settings.MaxObjectBytes);
+            return Problems.TooLarge(options.MaxObjectBytes);
         }
 
-        IndexEntry entry;
+        WriteReceipt receipt;
         try
         {
-            entry = await store.PutAsync(key, context.Request.Body, context.RequestAborted);
+            receipt = await coordinator.PutAsync(key, context.Request.Body, context.RequestAborted);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return TooLarge(settings.MaxObjectBytes);
+            return Problems.TooLarge(options.MaxObjectBytes);
         }
-        catch (IOException ex) when (StorageErrors.IsDiskFull(ex))
+        catch (IOException ex) when (StorageFaults.IsDiskFull(ex))
         {
             LogDiskFull(logger, key, ex.Message);
-            return Results.Problem($"The node's disk is full; '{key}' was not stored and nothing was changed.", statusCode: StatusCodes.Status507InsufficientStorage, title: "Insufficient storage");
+            return Problems.DiskFull(key);
         }
         catch (Exception ex) when (context.RequestAborted.IsCancellationRequested || ex is BadHttpRequestException)
         {
             // The client went away or sent a broken body; the partial blob was discarded.
             LogUploadAborted(logger, key, ex.Message);
-            return Results.BadRequest();
+            return Problems.UploadIncomplete(key);
         }
 
-        metrics.Stored(entry.Size);
-        metrics.ObjectStored("client");
-        activity?.SetTag("peervault.object_id", entry.BlobId);
-        activity?.SetTag("peervault.bytes", entry.Size);
-        var required = Math.Min(settings.WriteQuorum - 1, peers.ExpectedPeerCount);
-        var result = await replicator.ReplicateAsync(entry, required, context.RequestAborted);
-        activity?.SetTag("peervault.replicas", result.Replicas.Count + 1);
-        var stored = new StoredObject(key, entry.BlobId!, entry.Size, entry.Version, [settings.Identity.Name, .. result.Replicas], result.Failures.Count > 0 ? result.Failures : null);
-        if (result.Replicas.Count < required)
+        if (!receipt.Durable)
         {
-            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "write quorum not reached");
-            return Results.Json(
-                stored with { Error = $"Stored on {stored.Replicas.Count} node(s) but {required + 1} are required; the object is kept and will be readable, but is not yet durable on enough nodes." },
-                ApiJsonContext.Default.StoredObject,
-                statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Problems.WriteQuorum(
+                $"'{key}' is durable on {receipt.Replicas.Count} of the {receipt.Required} replicas a write needs ({string.Join(", ", receipt.Failures)}). The copies made are kept and will be repaired; retry to be sure.",
+                new Dictionary<string, object?>
+                {
+                    ["key"] = key,
+                    ["version"] = receipt.Version.ToString(),
+                    ["acknowledged"] = receipt.Replicas.Count,
+                    ["required"] = receipt.Required,
+                    ["replicas"] = receipt.Replicas,
+                    ["placement"] = receipt.Placement,
+                    ["failures"] = receipt.Failures,
+                });
         }
 
+        var stored = new StoredObject(key, receipt.ObjectId, receipt.Size, receipt.Version.ToString(), receipt.Replicas, receipt.Placement);
         return Results.Json(stored, ApiJsonContext.Default.StoredObject, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, ObjectStore store, Replicator replicator, NodeTracing tracing, NodeMetrics metrics, ILogger<ObjectStore> logger)
+    private static async Task<IResult> GetAsync(HttpContext context, ObjectCoordinator coordinator)
     {
         if (!RawObjectKey.TryRead(context, out var key, out var error))
         {
-            return BadKey(error);
+            return Problems.BadKey(error);
         }
 
-        using var activity = tracing.StartOperation(HttpMethods.IsHead(context.Request.Method) ? "HeadObject" : "GetObject", key);
-        var corrupt = new List<string>();
-        for (var attempt = 0; attempt < 2; attempt++)
+        var sink = new HttpObjectSink(context);
+        ReadOutcome outcome;
+        try
         {
-            var servedBy = "local";
-            if (!store.TryGetLocal(key, out var entry))
-            {
-                if (store.Index.TryGet(key, out var known) && known.Deleted)
-                {
-                    return NotFound(key);
-                }
-
-                var fetched = await replicator.FetchAsync(key, context.RequestAborted);
-                corrupt.AddRange(fetched.CorruptCopies);
-                if (!fetched.Found)
-                {
-                    break;
-                }
-
-                (entry, servedBy) = (fetched.Entry!, fetched.Peer!);
-            }
-
-            activity?.SetTag("peervault.object_id", entry.BlobId);
-            activity?.SetTag("peervault.served_by", servedBy);
-            var response = context.Response;
-            response.ContentType = "application/octet-stream";
-            response.Headers.ETag = $"\"{entry.BlobId}\"";
-            response.Headers.AcceptRanges = "bytes";
-            response.Headers["X-PeerVault-Object-Id"] = entry.BlobId;
-            response.Headers["X-PeerVault-Served-By"] = servedBy;
-            var range = ByteRange.From(context.Request, entry.Size);
-            if (range is { Satisfiable: false })
-            {
-                response.Headers.ContentRange = $"bytes */{entry.Size}";
-                return Results.StatusCode(StatusCodes.Status416RangeNotSatisfiable);
-            }
-
-            if (range is { } partial)
-            {
-                response.StatusCode = StatusCodes.Status206PartialContent;
-                response.Headers.ContentRange = $"bytes {partial.Start}-{partial.Start + partial.Length - 1}/{entry.Size}";
-            }
-
-            response.ContentLength = range?.Length ?? entry.Size;
-            activity?.SetTag("peervault.bytes", response.ContentLength);
-            if (HttpMethods.IsHead(context.Request.Method))
-            {
-                return Results.Empty;
-            }
-
-            try
-            {
-                metrics.Served(range is { } part
-                    ? await store.ReadRangeAsync(entry, part.Start, part.Length, response.Body, context.RequestAborted)
-                    : await store.ReadAsync(entry, response.Body, context.RequestAborted));
-                return Results.Empty;
-            }
-            catch (ObjectIntegrityException ex)
-            {
-                store.Quarantine(entry, ex);
-                corrupt.Add($"{servedBy}: {ex.Message}");
-                NodeTracing.Fail(activity, ex);
-                if (response.HasStarted)
-                {
-                    // Part of the body is out; cutting the connection is the only honest signal left.
-                    context.Abort();
-                    return Results.Empty;
-                }
-
-                // Nothing sent yet: try a peer's copy (which also repairs this node's).
-                response.Headers.Clear();
-                LogRefetching(logger, key);
-            }
+            outcome = HttpMethods.IsHead(context.Request.Method)
+                ? await coordinator.HeadAsync(key, context.RequestAborted)
+                : await coordinator.ReadAsync(key, sink, context.RequestAborted);
         }
-
-        if (corrupt.Count == 0)
+        catch (ObjectIntegrityException) when (context.Response.HasStarted)
         {
-            return NotFound(key);
+            // Part of the body is out; cutting the connection is the only honest signal left.
+            context.Abort();
+            return Results.Empty;
         }
 
-        activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "no intact copy");
-        return Results.Problem(
-            $"Every copy of '{key}' this node could reach failed verification: {string.Join("; ", corrupt)}",
-            statusCode: StatusCodes.Status502BadGateway,
-            title: "Integrity failure");
+        switch (outcome.Status)
+        {
+            case ReadStatus.Served when HttpMethods.IsHead(context.Request.Method):
+                sink.Begin(outcome.Entry!, "local");
+                return sink.UnsatisfiableSize is { } headSize ? RangeNotSatisfiable(context, headSize) : Results.Empty;
+            case ReadStatus.Served:
+                return sink.UnsatisfiableSize is { } size ? RangeNotSatisfiable(context, size) : Results.Empty;
+            case ReadStatus.NotFound:
+                return Problems.NotFound(key);
+            case ReadStatus.Unavailable:
+                return Problems.Unavailable(key);
+            default:
+                return Problems.NoIntactCopy(key, outcome.Problems);
+        }
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, ObjectStore store, Replicator replicator, NodeSettings settings, NodeTracing tracing)
+    private static async Task<IResult> DeleteAsync(HttpContext context, ObjectCoordinator coordinator)
     {
         if (!RawObjectKey.TryRead(context, out var key, out var error))
         {
-            return BadKey(error);
+            return Problems.BadKey(error);
         }
 
-        using var activity = tracing.StartOperation("DeleteObject", key);
-        if (store.Delete(key) is not { } tombstone)
+        var receipt = await coordinator.DeleteAsync(key, context.RequestAborted);
+        if (!receipt.Durable)
         {
-            return NotFound(key);
+            return Problems.WriteQuorum(
+                $"The delete of '{key}' is durable on {receipt.Replicas.Count} of the {receipt.Required} replicas a write needs. It will be repaired; retry to be sure.",
+                new Dictionary<string, object?> { ["key"] = key, ["acknowledged"] = receipt.Replicas.Count, ["required"] = receipt.Required });
         }
 
-        var acknowledged = await replicator.BroadcastDeleteAsync(tombstone, context.RequestAborted);
-        return Results.Json(new DeletedObject(key, tombstone.Version, [settings.Identity.Name, .. acknowledged]), ApiJsonContext.Default.DeletedObject);
+        return receipt.Existed
+            ? Results.Json(new DeletedObject(key, receipt.Version.ToString(), receipt.Replicas, receipt.Placement), ApiJsonContext.Default.DeletedObject)
+            : Problems.NotFound(key);
     }
 
-    private static IResult List(ObjectStore store, string? prefix)
+    private static async Task<IResult> ListAsync(HttpContext context, ObjectCoordinator coordinator, string? prefix, string? after, string? limit)
     {
-        var objects = store.Index.Snapshot()
-            .Where(e => !e.Deleted && (prefix is null || e.Key.StartsWith(prefix, StringComparison.Ordinal)))
-            .OrderBy(e => e.Key, StringComparer.Ordinal)
-            .Select(e => new ObjectSummary(e.Key, e.BlobId!, e.Size, e.Version, e.Origin, e.UpdatedAt))
-            .ToList();
-        return Results.Json(new ObjectListing(objects), ApiJsonContext.Default.ObjectListing);
+        var pageSize = DefaultPageSize;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
+        {
+            return Problems.BadQuery($"limit must be a whole number from 1 to {MaxPageSize}.");
+        }
+
+        var page = await coordinator.ListAsync(prefix, after, pageSize, context.RequestAborted);
+        var objects = page.Entries.Select(e => new ObjectSummary(e.Key, e.BlobId!, e.Size, e.Version.ToString(), e.UpdatedAt)).ToList();
+        return Results.Json(new ObjectListing(objects, page.Next), ApiJsonContext.Default.ObjectListing);
     }
 
-    private static IResult BadKey(string error)
-        => Results.Problem(error, statusCode: StatusCodes.Status400BadRequest, title: "Invalid object key");
+    private static IResult Placement(HttpContext context, Cluster.Placement.PlacementMap placement)
+    {
+        if (!RawObjectKey.TryRead(context, "/v1/placement/", out var key, out var error))
+        {
+            return Problems.BadKey(error);
+        }
 
-    private static IResult NotFound(string key)
-        => Results.Problem($"No object with key '{key}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+        var partition = KeyPartition.Of(key);
+        return Results.Json(new KeyPlacement(key, partition, placement.Replicas, [.. placement.ReplicasOf(partition).Select(m => m.Name)]), ApiJsonContext.Default.KeyPlacement);
+    }
 
-    private static IResult TooLarge(long limit)
-        => Results.Problem($"Objects are at most {limit} bytes on this node ({NodeSettings.MaxObjectBytesVariable}); nothing was stored.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Object too large");
+    private static IResult RangeNotSatisfiable(HttpContext context, long size)
+    {
+        context.Response.Headers.ContentRange = $"bytes */{size}";
+        context.Response.ContentLength = null;
+        return Results.StatusCode(StatusCodes.Status416RangeNotSatisfiable);
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Disk full while storing {Key}: {Error}")]
     private static partial void LogDiskFull(ILogger logger, string key, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upload of {Key} did not complete ({Error}); nothing was stored")]
     private static partial void LogUploadAborted(ILogger logger, string key, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Local copy of {Key} failed verification; fetching a peer's copy")]
-    private static partial void LogRefetching(ILogger logger, string key);
 }

@@ -13,8 +13,12 @@ internal static class RawObjectKey
 {
     public const string Prefix = "/v1/objects/";
 
-    public static bool TryRead(HttpContext context, out string key, out string error)
+    public static bool TryRead(HttpContext context, out string key, out string error) => TryRead(context, Prefix, out key, out error);
+
+    /// <summary>Reads the key that follows <paramref name="prefix"/> in the request's raw target.</summary>
+    public static bool TryRead(HttpContext context, string prefix, out string key, out string error)
     {
+        ArgumentNullException.ThrowIfNull(context);
         key = string.Empty;
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.ToUriComponent();
         var query = raw.IndexOf('?', StringComparison.Ordinal);
@@ -23,14 +27,14 @@ internal static class RawObjectKey
             raw = raw[..query];
         }
 
-        var start = raw.IndexOf(Prefix, StringComparison.Ordinal);
+        var start = raw.IndexOf(prefix, StringComparison.Ordinal);
         if (start < 0)
         {
-            error = $"Object URLs have the form {Prefix}{{key}}.";
+            error = $"Object URLs have the form {prefix}{{key}}.";
             return false;
         }
 
-        var encoded = raw.AsSpan(start + Prefix.Length);
+        var encoded = raw.AsSpan(start + prefix.Length);
         var bytes = ArrayPool<byte>.Shared.Rent(encoded.Length);
         try
         {

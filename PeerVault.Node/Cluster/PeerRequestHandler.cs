@@ -1,103 +1,238 @@
-using System.IO.Pipelines;
+using PeerVault.Node.Cluster.Membership;
+using PeerVault.Node.Cluster.Versions;
 using PeerVault.Node.Diagnostics;
-using PeerVault.Node.Protocol;
+using PeerVault.Node.Net;
+using PeerVault.Node.Net.Rpc;
 using PeerVault.Node.Storage;
 
 namespace PeerVault.Node.Cluster;
 
 /// <summary>
-/// Serves what peers ask of this node: keep a replica (a Replicate stream), send an object
-/// (Fetch), apply a tombstone (Delete). A replica is kept only if it hashes to its announced id
-/// and decrypts under a key this node holds; the sender always gets an answer that says why not.
+/// Serves what peers ask of this node, one typed request at a time: gossip, keep a replica or a
+/// tombstone, say which version it holds, send an object, list keys, compare partitions, forget a
+/// collected tombstone. Every entry a peer sends is checked first (a far-future version is refused
+/// and counted); a replica is kept only if it hashes to its announced id and decrypts under a key
+/// this node holds; every refusal answers with a stable code and a reason, never silence.
 /// </summary>
-public sealed partial class PeerRequestHandler(ObjectStore store, NodeTracing tracing, NodeMetrics metrics, ILogger<PeerRequestHandler> logger) : IPeerRequestHandler
+public sealed partial class PeerRequestHandler(
+    ObjectStore store,
+    MembershipService membership,
+    HybridClock clock,
+    NodeTracing tracing,
+    NodeMetrics metrics,
+    ILogger<PeerRequestHandler> logger) : IPeerRequestHandler
 {
-    public async Task OnStreamAsync(PeerSession session, StreamHeader header, PipeReader body, CancellationToken cancellationToken)
-    {
-        if (header.Purpose != StreamPurpose.Replicate)
-        {
-            await body.CompleteAsync();
-            return;
-        }
+    /// <summary>Most entries one <see cref="ListKeys"/> or <see cref="CompareEntries"/> answer carries (a frame holds 1 MiB).</summary>
+    public const int MaxEntriesPerMessage = 2000;
 
-        using var activity = tracing.StartPeerServer("ReceiveReplica", header.Entry.Key, header.TraceParent, header.TraceState, session);
-        activity?.SetTag("peervault.object_id", header.Entry.BlobId);
-        activity?.SetTag("peervault.bytes", header.Entry.SealedLength);
-        PeerMessage reply;
+    public async Task HandleAsync(PeerSession session, IncomingRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(request);
+        PeerMessage? reply;
         try
         {
-            await using (var stream = body.AsStream())
+            reply = request.Message switch
             {
-                var applied = await store.AcceptReplicaAsync(header.Entry, stream, cancellationToken);
-                LogReplicaStored(header.Entry.Key, header.Entry.BlobId, session.Peer.Name, applied);
-            }
-
-            metrics.Replicated(header.Entry.SealedLength, "received");
-            metrics.ObjectStored("replica");
-            reply = new PeerMessage { Kind = MessageKind.ReplicaStored, ReplyTo = header.StreamId, Key = header.Entry.Key };
+                ExchangeMembers exchange => membership.Exchange(session, exchange),
+                StoreReplica replica => await StoreReplicaAsync(session, request, replica, cancellationToken),
+                StoreTombstone tombstone => StoreTombstone(session, request, tombstone),
+                GetEntry get => GetEntry(get),
+                FetchObject fetch => await FetchAsync(session, request, fetch, cancellationToken),
+                ListKeys list => List(list),
+                ComparePartitions compare => ComparePartitions(compare),
+                CompareEntries compare => CompareEntries(compare),
+                ForgetIfVersion forget => new Forgotten(store.Forget(forget.Key, WireEntries.ParseVersion(forget.Version))),
+                var other => new PeerError(PeerError.Unsupported, $"Cannot handle {other.GetType().Name}."),
+            };
         }
-        catch (KeyMismatchException ex)
+        catch (VersionFromFutureException ex)
         {
-            LogKeyMismatch(header.Entry.Key, session.Peer.Name, ex.ObjectKeyId, ex.NodeKeyId);
-            NodeTracing.Fail(activity, ex);
-            reply = Failure(header, ex);
+            metrics.VersionRefused("peer");
+            LogFutureVersion(session.Peer.Name, request.Message.GetType().Name, ex.Message);
+            reply = new PeerError(PeerError.VersionFromFuture, ex.Message);
+        }
+        catch (InvalidEntryException ex)
+        {
+            reply = new PeerError(PeerError.BadRequest, ex.Message);
         }
         catch (Exception ex) when (ex is ObjectIntegrityException or IOException && ex is not PeerDisconnectedException)
         {
-            LogReplicaRefused(header.Entry.Key, session.Peer.Name, StorageErrors.CodeOf(ex), ex.Message);
-            NodeTracing.Fail(activity, ex);
-            reply = Failure(header, ex);
+            var code = ErrorCodes.Of(ex);
+            LogRefused(request.Message.GetType().Name, session.Peer.Name, code, ex.Message);
+            reply = new PeerError(code, ex.Message);
         }
 
-        await session.SendAsync(reply, cancellationToken);
-    }
-
-    public async Task OnMessageAsync(PeerSession session, PeerMessage message, CancellationToken cancellationToken)
-    {
-        using var activity = tracing.StartPeerServer(message.Kind == MessageKind.Fetch ? "ServeFetch" : $"Handle{message.Kind}", message.Key ?? message.Entry?.Key, message.TraceParent, message.TraceState, session);
-        switch (message.Kind)
+        if (reply is not null)
         {
-            case MessageKind.Fetch when ObjectKey.Validate(message.Key, out _) && store.TryGetLocal(message.Key!, out var entry):
-                await using (var sealedObject = store.OpenSealed(entry))
-                {
-                    var header = new StreamHeader { StreamId = 0, Purpose = StreamPurpose.FetchReply, ReplyTo = message.Id, Entry = entry };
-                    await session.SendStreamAsync(header, sealedObject, replyTimeout: null, cancellationToken);
-                }
-
-                activity?.SetTag("peervault.object_id", entry.BlobId);
-                activity?.SetTag("peervault.bytes", entry.SealedLength);
-                metrics.Replicated(entry.SealedLength, "sent");
-
-                LogServedFetch(entry.Key, session.Peer.Name);
-                break;
-
-            case MessageKind.Fetch:
-                await session.SendAsync(new PeerMessage { Kind = MessageKind.NotFound, ReplyTo = message.Id, Key = message.Key }, cancellationToken);
-                break;
-
-            case MessageKind.Delete when message.Entry is { Deleted: true } tombstone && ObjectKey.Validate(tombstone.Key, out _):
-                store.Apply(tombstone with { BlobId = null });
-                await session.SendAsync(new PeerMessage { Kind = MessageKind.Ack, ReplyTo = message.Id, Key = tombstone.Key }, cancellationToken);
-                break;
-
-            default:
-                await session.SendAsync(new PeerMessage { Kind = MessageKind.Error, ReplyTo = message.Id, ErrorCode = "unsupported", Error = $"Cannot handle {message.Kind}." }, cancellationToken);
-                break;
+            await session.ReplyAsync(request, reply, cancellationToken);
         }
     }
 
-    private static PeerMessage Failure(StreamHeader header, Exception ex)
-        => new() { Kind = MessageKind.Error, ReplyTo = header.StreamId, Key = header.Entry.Key, ErrorCode = StorageErrors.CodeOf(ex), Error = ex.Message };
+    private async Task<PeerMessage> StoreReplicaAsync(PeerSession session, IncomingRequest request, StoreReplica replica, CancellationToken cancellationToken)
+    {
+        var entry = replica.Entry.FromWire(clock);
+        using var activity = tracing.StartPeerServer("ReceiveReplica", entry.Key, request.Envelope.TraceParent, request.Envelope.TraceState, session.Peer.Name, session.RemoteEndPoint);
+        activity?.SetTag("peervault.object_id", entry.BlobId);
+        activity?.SetTag("peervault.bytes", entry.SealedLength);
+        if (entry.Deleted || request.Body is null)
+        {
+            return new PeerError(PeerError.BadRequest, "A replica needs a live entry and its bytes.");
+        }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Stored replica of {Key} (blob {BlobId}) from {PeerName}; newer than local: {Applied}")]
-    private partial void LogReplicaStored(string key, string? blobId, string peerName, bool applied);
+        // Already this version or a newer one: the bytes need not travel (the body is dropped).
+        if (store.Index.TryGet(entry.Key, out var held) && held.Version >= entry.Version)
+        {
+            return new ReplicaStored(held.Version == entry.Version ? Outcome(ApplyOutcome.Duplicate) : Outcome(ApplyOutcome.Superseded));
+        }
+
+        try
+        {
+            ApplyOutcome outcome;
+            await using (var stream = request.Body.AsStream(leaveOpen: true))
+            {
+                outcome = await store.AcceptReplicaAsync(entry, stream, cancellationToken);
+            }
+
+            metrics.Replicated(entry.SealedLength, "received");
+            metrics.ObjectStored("replica");
+            LogReplicaStored(entry.Key, entry.BlobId, session.Peer.Name, outcome);
+            return new ReplicaStored(Outcome(outcome));
+        }
+        catch (Exception ex) when (ex is ObjectIntegrityException or IOException && ex is not PeerDisconnectedException)
+        {
+            NodeTracing.Fail(activity, ex);
+            if (ex is KeyMismatchException mismatch)
+            {
+                LogKeyMismatch(entry.Key, session.Peer.Name, mismatch.ObjectKeyId, mismatch.NodeKeyId);
+            }
+
+            throw;
+        }
+    }
+
+    private TombstoneStored StoreTombstone(PeerSession session, IncomingRequest request, StoreTombstone tombstone)
+    {
+        var entry = tombstone.Entry.FromWire(clock);
+        using var activity = tracing.StartPeerServer("ReceiveTombstone", entry.Key, request.Envelope.TraceParent, request.Envelope.TraceState, session.Peer.Name, session.RemoteEndPoint);
+        if (!entry.Deleted)
+        {
+            throw new InvalidEntryException("A tombstone must be a delete.");
+        }
+
+        var (outcome, hadLive) = store.ApplyTombstone(entry);
+        return new TombstoneStored(Outcome(outcome), hadLive);
+    }
+
+    private EntryInfo GetEntry(GetEntry get)
+    {
+        if (!ObjectKey.Validate(get.Key, out var error))
+        {
+            throw new InvalidEntryException(error);
+        }
+
+        return store.Index.TryGet(get.Key, out var entry)
+            ? new EntryInfo(entry.ToWire(), !entry.Deleted && store.TryGetLocal(get.Key, out _))
+            : new EntryInfo(null, false);
+    }
+
+    /// <summary>Answers with the object's stream itself (so returns no reply), or with an error.</summary>
+    private async Task<PeerMessage?> FetchAsync(PeerSession session, IncomingRequest request, FetchObject fetch, CancellationToken cancellationToken)
+    {
+        using var activity = tracing.StartPeerServer("ServeFetch", fetch.Key, request.Envelope.TraceParent, request.Envelope.TraceState, session.Peer.Name, session.RemoteEndPoint);
+        var wanted = fetch.Version is null ? ObjectVersion.Zero : WireEntries.ParseVersion(fetch.Version);
+        if (!ObjectKey.Validate(fetch.Key, out _) || !store.TryGetLocal(fetch.Key, out var entry) || entry.Version < wanted)
+        {
+            activity?.SetTag("peervault.found", false);
+            return new PeerError(PeerError.NotFound, $"No copy of '{fetch.Key}' at that version here.");
+        }
+
+        activity?.SetTag("peervault.object_id", entry.BlobId);
+        activity?.SetTag("peervault.bytes", entry.SealedLength);
+        await using (var sealedObject = store.OpenSealed(entry))
+        {
+            await session.ReplyWithStreamAsync(request, new ObjectFound(entry.ToWire()), sealedObject, cancellationToken);
+        }
+
+        metrics.Replicated(entry.SealedLength, "sent");
+        return null;
+    }
+
+    private KeyPage List(ListKeys list)
+    {
+        var limit = Math.Clamp(list.Limit, 1, MaxEntriesPerMessage);
+        var page = store.Index.Page(list.Prefix, list.After, limit);
+        return new KeyPage([.. page.Select(e => e.ToWire())], page.Count >= limit);
+    }
+
+    private PartitionsDiffer ComparePartitions(ComparePartitions compare)
+    {
+        if (compare.Partitions.Count != compare.Digests.Count)
+        {
+            throw new InvalidEntryException("Each partition needs one digest.");
+        }
+
+        var differing = new List<int>();
+        for (var i = 0; i < compare.Partitions.Count; i++)
+        {
+            var partition = compare.Partitions[i];
+            if (partition is < 0 or >= KeyPartition.Count || !PartitionDigest.TryParse(compare.Digests[i], out var theirs))
+            {
+                throw new InvalidEntryException($"Partition {partition} or its digest is not valid.");
+            }
+
+            if (store.Index.DigestOf(partition) != theirs)
+            {
+                differing.Add(partition);
+            }
+        }
+
+        return new PartitionsDiffer(differing);
+    }
+
+    /// <summary>Answers with what this node holds newer than (or unknown to) the requester, and the keys it wants.</summary>
+    private EntriesDiffer CompareEntries(CompareEntries compare)
+    {
+        var theirs = new Dictionary<string, ObjectVersion>(StringComparer.Ordinal);
+        foreach (var entry in compare.Entries)
+        {
+            theirs[entry.Key] = WireEntries.ParseVersion(entry.Version);
+        }
+
+        var newer = new List<WireEntry>();
+        var wanted = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var partition in compare.Partitions.Where(p => p is >= 0 and < KeyPartition.Count))
+        {
+            foreach (var mine in store.Index.EntriesIn(partition))
+            {
+                seen.Add(mine.Key);
+                if (!theirs.TryGetValue(mine.Key, out var version) || version < mine.Version)
+                {
+                    newer.Add(mine.ToWire());
+                }
+                else if (version > mine.Version)
+                {
+                    wanted.Add(mine.Key);
+                }
+            }
+        }
+
+        wanted.AddRange(theirs.Keys.Where(k => !seen.Contains(k)));
+        return new EntriesDiffer(newer, wanted);
+    }
+
+    private static string Outcome(ApplyOutcome outcome) => outcome.ToString().ToLowerInvariant();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stored replica of {Key} (blob {BlobId}) from {PeerName}: {Outcome}")]
+    private partial void LogReplicaStored(string key, string? blobId, string peerName, ApplyOutcome outcome);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Refused replica of {Key} from {PeerName}: cluster key id mismatch, object sealed with key id {ObjectKeyId} but this node holds key id {NodeKeyId}")]
     private partial void LogKeyMismatch(string key, string peerName, string objectKeyId, string nodeKeyId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused replica of {Key} from {PeerName}: {ErrorCode}: {Error}")]
-    private partial void LogReplicaRefused(string key, string peerName, string errorCode, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Request} from {PeerName}: {ErrorCode}: {Error}")]
+    private partial void LogRefused(string request, string peerName, string errorCode, string error);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Sent {Key} to {PeerName}")]
-    private partial void LogServedFetch(string key, string peerName);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Request} from {PeerName}: {Reason}")]
+    private partial void LogFutureVersion(string peerName, string request, string reason);
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using PeerVault.Node.Protocol;
 
 namespace PeerVault.Node.Diagnostics;
 
@@ -21,6 +20,9 @@ public sealed class NodeMetrics : IDisposable
     private readonly UpDownCounter<long> _peersConnected;
     private readonly Counter<long> _handshakeFailures;
     private readonly Counter<long> _framesRejected;
+    private readonly Counter<long> _objectsRepaired;
+    private readonly Counter<long> _bytesRepaired;
+    private readonly Counter<long> _versionsRefused;
 
     public NodeMetrics(IMeterFactory meterFactory)
     {
@@ -37,11 +39,34 @@ public sealed class NodeMetrics : IDisposable
         _peersConnected = _meter.CreateUpDownCounter<long>("peervault.peers.connected", "{peer}", "Peers with an authenticated connection.");
         _handshakeFailures = _meter.CreateCounter<long>("peervault.handshake.failures", "{handshake}", "Handshakes refused, by reason.");
         _framesRejected = _meter.CreateCounter<long>("peervault.frames.rejected", "{frame}", "Frames that ended a connection, by reason.");
+        _objectsRepaired = _meter.CreateCounter<long>("peervault.repair.objects", "{object}", "Objects and tombstones anti-entropy or read repair moved, by direction (pulled or pushed).");
+        _bytesRepaired = _meter.CreateCounter<long>("peervault.repair.bytes", "By", "Sealed bytes anti-entropy or read repair moved, by direction.");
+        _versionsRefused = _meter.CreateCounter<long>("peervault.versions.refused", "{version}", "Versions refused for being further in the future than the clock skew allows, by source.");
     }
 
-    /// <summary>Reports how many objects lack a replica on some known peer (set once by the replicator).</summary>
-    public void ObserveUnderReplicated(Func<int> count)
-        => _meter.CreateObservableGauge("peervault.objects.under_replicated", count, "{object}", "Objects this node wrote that some known peer does not hold yet.");
+    /// <summary>Reports the durability gauges (set once, by the cluster's replication status); they go down as repair catches up.</summary>
+    public void ObserveDurability(Func<int> underReplicated, Func<int> repairBacklog, Func<int> tombstones)
+    {
+        _meter.CreateObservableGauge("peervault.objects.under_replicated", underReplicated, "{object}", "Objects this node is first replica of that some placed replica is not known to hold.");
+        _meter.CreateObservableGauge("peervault.repair.backlog", repairBacklog, "{object}", "Objects anti-entropy has found to move and not moved yet.");
+        _meter.CreateObservableGauge("peervault.tombstones.pending", tombstones, "{tombstone}", "Deletes kept as tombstones until their grace period ends and every replica has them.");
+    }
+
+    /// <summary>Reports how many members this node sees in each state.</summary>
+    public void ObserveMembers(Func<IEnumerable<(string State, int Count)>> members)
+        => _meter.CreateObservableGauge(
+            "peervault.members",
+            () => members().Select(m => new Measurement<int>(m.Count, new KeyValuePair<string, object?>("state", m.State))),
+            "{member}",
+            "Cluster members as this node sees them, by state.");
+
+    public void Repaired(long bytes, string direction)
+    {
+        _objectsRepaired.Add(1, new KeyValuePair<string, object?>("direction", direction));
+        _bytesRepaired.Add(bytes, new KeyValuePair<string, object?>("direction", direction));
+    }
+
+    public void VersionRefused(string source) => _versionsRefused.Add(1, new KeyValuePair<string, object?>("source", source));
 
     public void Stored(long bytes) => _bytesStored.Add(bytes);
 
@@ -59,23 +84,16 @@ public sealed class NodeMetrics : IDisposable
     public void PeerDisconnected() => _peersConnected.Add(-1);
 
     /// <summary>Counts a refused handshake by reason; one that failed on a bad frame counts as a rejected frame too.</summary>
-    public void HandshakeFailed(Exception failure)
+    public void HandshakeFailed(string reason, bool frameRejected)
     {
-        _handshakeFailures.Add(1, new KeyValuePair<string, object?>("reason", ReasonOf(failure)));
-        if (failure is PeerProtocolException { Reason: var reason } && IsFrameReason(reason))
+        _handshakeFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        if (frameRejected)
         {
             FrameRejected(reason);
         }
     }
 
-    /// <summary>The bounded label for a handshake failure: the protocol's reject reason, else the exception type.</summary>
-    public static string ReasonOf(Exception failure)
-        => failure is PeerProtocolException violation ? violation.Reason.ToString() : failure.GetType().Name;
-
-    public void FrameRejected(RejectReason reason) => _framesRejected.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));
-
-    private static bool IsFrameReason(RejectReason reason)
-        => reason is RejectReason.UnknownType or RejectReason.Oversized or RejectReason.Truncated or RejectReason.Malformed or RejectReason.BadMac or RejectReason.UnexpectedFrame;
+    public void FrameRejected(string reason) => _framesRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Dispose() => _meter.Dispose();
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using PeerVault.Node.Security;
 
 namespace PeerVault.Node.Diagnostics;
@@ -19,21 +20,17 @@ public sealed class NodeTracing(NodeIdentity self)
         => Tag(Source.StartActivity(name, ActivityKind.Internal), key);
 
     /// <summary>A span for talking to one peer (replica transfer, fetch, delete).</summary>
-    public Activity? StartPeerCall(string name, string key, Cluster.PeerSession peer)
-        => TagPeer(Tag(Source.StartActivity(name, ActivityKind.Client), key), peer, "server.address");
+    public Activity? StartPeerCall(string name, string key, string peer, EndPoint? remote)
+        => TagPeer(Tag(Source.StartActivity(name, ActivityKind.Client), key), peer, remote, "server.address");
 
     /// <summary>The receiving side of a peer's request, continuing the trace the peer sent.</summary>
-    public Activity? StartPeerServer(string name, string? key, string? traceParent, string? traceState, Cluster.PeerSession peer)
+    public Activity? StartPeerServer(string name, string? key, string? traceParent, string? traceState, string peer, EndPoint? remote)
     {
         ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent);
-        return TagPeer(Tag(Source.StartActivity(name, ActivityKind.Server, parent), key), peer, "client.address");
+        return TagPeer(Tag(Source.StartActivity(name, ActivityKind.Server, parent), key), peer, remote, "client.address");
     }
 
     public Activity? StartStep(string name) => Tag(Source.StartActivity(name, ActivityKind.Internal), null);
-
-    /// <summary>The current span's context in W3C form, for a message about to go on the wire.</summary>
-    public static (string? TraceParent, string? TraceState) Current()
-        => Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? (current.Id, current.TraceStateString) : (null, null);
 
     public static void Fail(Activity? activity, Exception exception)
     {
@@ -42,13 +39,13 @@ public sealed class NodeTracing(NodeIdentity self)
     }
 
     /// <summary>OpenTelemetry's network attributes for the peer on the other end; <paramref name="role"/> is server.address or client.address.</summary>
-    private static Activity? TagPeer(Activity? activity, Cluster.PeerSession peer, string role)
+    private static Activity? TagPeer(Activity? activity, string peer, EndPoint? remote, string role)
     {
         if (activity is not null)
         {
-            activity.SetTag(role, peer.Peer.Name);
-            activity.SetTag("peervault.peer", peer.Peer.Name);
-            if (peer.RemoteEndPoint is System.Net.IPEndPoint endpoint)
+            activity.SetTag(role, peer);
+            activity.SetTag("peervault.peer", peer);
+            if (remote is IPEndPoint endpoint)
             {
                 activity.SetTag("network.peer.address", endpoint.Address.ToString());
                 activity.SetTag("network.peer.port", endpoint.Port);

@@ -4,15 +4,20 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using PeerVault.Node.Api;
 using PeerVault.Node.Cluster;
+using PeerVault.Node.Cluster.Membership;
+using PeerVault.Node.Cluster.Placement;
+using PeerVault.Node.Cluster.Repair;
+using PeerVault.Node.Cluster.Versions;
 using PeerVault.Node.Diagnostics;
+using PeerVault.Node.Net;
 using PeerVault.Node.Security;
 using PeerVault.Node.Storage;
 
 namespace PeerVault.Node.Hosting;
 
 /// <summary>
-/// Builds a node: one place that wires settings, storage, the P2P side and the HTTP API, used by
-/// <c>Program</c> and by tests that run nodes in-process.
+/// Builds a node: the one composition root that wires settings, storage, the peer network, the
+/// cluster and the HTTP API, used by <c>Program</c> and by tests that run nodes in-process.
 /// </summary>
 public static partial class NodeApplication
 {
@@ -28,6 +33,10 @@ public static partial class NodeApplication
         var time = TimeProvider.System;
         var settings = NodeSettings.Load(builder.Configuration, time);
 
+        // Before anything opens the data: a node away longer than tombstones are kept rejoins empty.
+        var life = NodeLife.Begin(settings.DataDirectory, time.GetUtcNow());
+        var movedAside = StaleData.MoveAsideIfAwaySince(settings.DataDirectory, life.LastAliveBefore, time.GetUtcNow() - settings.Cluster.TombstoneGrace, time.GetUtcNow());
+
         builder.AddServiceDefaults();
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(NodeTracing.SourceName));
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(NodeMetrics.MeterName));
@@ -38,25 +47,52 @@ public static partial class NodeApplication
             builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.ConfigureResource(r => r.AddService(settings.Identity.Name)));
             builder.Services.ConfigureOpenTelemetryLoggerProvider(logging => logging.ConfigureResource(r => r.AddService(settings.Identity.Name)));
         }
+
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.MaxObjectBytes);
+        builder.Services.AddProblemDetails();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.Api.MaxObjectBytes);
 
         var services = builder.Services;
         services.AddSingleton(time);
         services.AddSingleton(settings);
+        services.AddSingleton(settings.Net);
+        services.AddSingleton(settings.Cluster);
+        services.AddSingleton(settings.Membership);
+        services.AddSingleton(settings.Api);
+        services.AddSingleton(life);
         services.AddSingleton<NodeMetrics>();
         services.AddSingleton<NodeTracing>();
         services.AddSingleton(settings.Identity);
         services.AddSingleton(settings.Keys);
-        services.AddSingleton(sp => new Handshake(settings.Identity, settings.AuthToken, time, new ReplayCache(time, Handshake.MaxClockSkew)));
+
+        // Storage.
         services.AddSingleton(new BlobStore(settings.DataDirectory));
-        services.AddSingleton(sp => new KeyIndex(Path.Combine(settings.DataDirectory, "index.log"), time, sp.GetRequiredService<ILogger<KeyIndex>>()));
-        services.AddSingleton(sp => new ObjectCipher(settings.Keys));
+        services.AddSingleton(sp => new KeyIndex(Path.Combine(settings.DataDirectory, "index.log"), sp.GetRequiredService<ILogger<KeyIndex>>()));
+        services.AddSingleton(new ObjectCipher(settings.Keys));
         services.AddSingleton<ObjectStore>();
-        services.AddSingleton<IPeerRequestHandler, PeerRequestHandler>();
-        services.AddSingleton<PeerManager>();
-        services.AddHostedService(sp => sp.GetRequiredService<PeerManager>());
-        services.AddSingleton<Replicator>();
+
+        // The peer network.
+        services.AddSingleton(sp => new Handshake(settings.Identity, settings.AuthToken, time, new ReplayCache(time, Handshake.MaxClockSkew)));
+        services.AddSingleton<PeerConnections>();
+        services.AddHostedService(sp => sp.GetRequiredService<PeerConnections>());
+
+        // The cluster.
+        services.AddSingleton(sp => new HybridClock(time, settings.Identity.Id, settings.Cluster.MaxClockSkew));
+        services.AddSingleton(sp => new MemberTable(
+            new Member(settings.Identity.Id, settings.Identity.Name, null, 0, life.Incarnation, life.JoinedAt, MemberState.Alive, time.GetUtcNow(), null, IsSelf: true),
+            time));
+        services.AddSingleton<PlacementMap>();
+        services.AddSingleton<MembershipService>();
+        services.AddHostedService(sp => sp.GetRequiredService<MembershipService>());
+        services.AddSingleton<ReplicaClient>();
+        services.AddSingleton<ReplicationStatus>();
+        services.AddSingleton<RepairThrottle>();
+        services.AddSingleton<ObjectCoordinator>();
+        services.AddSingleton<PeerRequestHandler>();
+        services.AddSingleton<AntiEntropy>();
+        services.AddHostedService(sp => sp.GetRequiredService<AntiEntropy>());
+        services.AddSingleton<Maintenance>();
+        services.AddHostedService(sp => sp.GetRequiredService<Maintenance>());
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");
 
         var app = builder.Build();
@@ -66,8 +102,24 @@ public static partial class NodeApplication
             LogSettingWarning(logger, warning);
         }
 
-        var removed = app.Services.GetRequiredService<BlobStore>().RemoveTemporaryFiles();
-        LogStarting(logger, settings.Identity.Name, settings.Identity.Id.ToString("N"), settings.DataDirectory, settings.Keys.Current.KeyId, removed);
+        if (movedAside is not null)
+        {
+            LogMovedAside(logger, life.LastAliveBefore, settings.Cluster.TombstoneGrace.TotalHours, movedAside);
+        }
+
+        // Wire the cycle the container cannot: connections serve requests the cluster handles.
+        app.Services.GetRequiredService<PeerConnections>().UseHandler(app.Services.GetRequiredService<PeerRequestHandler>());
+        var store = app.Services.GetRequiredService<ObjectStore>();
+        var clock = app.Services.GetRequiredService<HybridClock>();
+        if (clock.IsAcceptable(store.Index.MaxVersion))
+        {
+            // A restarted node's writes must be newer than its own earlier ones, whatever its clock says.
+            clock.Observe(store.Index.MaxVersion);
+        }
+
+        // Nothing is in flight yet: every unreferenced blob is what an interrupted write left.
+        var removed = store.Blobs.RemoveTemporaryFiles() + store.SweepUnreferencedBlobs(DateTimeOffset.MaxValue);
+        LogStarting(logger, settings.Identity.Name, settings.Identity.Id.ToString("N"), settings.DataDirectory, settings.Keys.Current.KeyId, life.Incarnation, removed);
 
         app.MapDefaultEndpoints();
         app.MapObjectEndpoints();
@@ -78,6 +130,9 @@ public static partial class NodeApplication
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private static partial void LogSettingWarning(ILogger logger, string warning);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeName} ({NodeId}) using data directory {DataDirectory}, cluster key id {KeyId}; removed {TemporaryFiles} interrupted write(s)")]
-    private static partial void LogStarting(ILogger logger, string nodeName, string nodeId, string dataDirectory, string keyId, int temporaryFiles);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeName} ({NodeId}) using data directory {DataDirectory}, cluster key id {KeyId}, incarnation {Incarnation}; removed {Leftovers} leftover(s) of interrupted writes")]
+    private static partial void LogStarting(ILogger logger, string nodeName, string nodeId, string dataDirectory, string keyId, long incarnation, int leftovers);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "This node was last alive at {LastAlive}, longer ago than tombstones are kept ({GraceHours} h): deletes made meanwhile may be forgotten by the cluster, so it rejoins empty. Its old data was moved to {Path}")]
+    private static partial void LogMovedAside(ILogger logger, DateTimeOffset? lastAlive, double graceHours, string path);
 }

@@ -1,4 +1,8 @@
 using System.Globalization;
+using PeerVault.Node.Api;
+using PeerVault.Node.Cluster;
+using PeerVault.Node.Cluster.Membership;
+using PeerVault.Node.Net;
 using PeerVault.Node.Security;
 using PeerVault.Node.Storage;
 
@@ -6,8 +10,9 @@ namespace PeerVault.Node.Hosting;
 
 /// <summary>
 /// Everything a node is configured with, read once at start-up from configuration (environment
-/// variables, appsettings, command line). Invalid secrets throw <see cref="NodeConfigurationException"/>
-/// so the process can refuse to start with a message that names the variable.
+/// variables, appsettings, command line) into one options object per area. A setting that cannot
+/// work throws <see cref="NodeConfigurationException"/> naming the variable, so the process can
+/// refuse to start with one clear line.
 /// </summary>
 public sealed class NodeSettings
 {
@@ -15,34 +20,44 @@ public sealed class NodeSettings
     public const string DataDirectoryVariable = "PEERVAULT_DATA_DIR";
     public const string P2PPortVariable = "P2P_PORT";
     public const string BootstrapVariable = "PEERVAULT_BOOTSTRAP";
+    public const string AdvertiseAddressVariable = "PEERVAULT_ADVERTISE_ADDRESS";
+    public const string ReplicasVariable = "PEERVAULT_REPLICAS";
     public const string WriteQuorumVariable = "PEERVAULT_WRITE_QUORUM";
+    public const string MaxClockSkewVariable = "PEERVAULT_MAX_CLOCK_SKEW_SECONDS";
+    public const string SyncIntervalVariable = "PEERVAULT_SYNC_INTERVAL_SECONDS";
+    public const string DeadAfterVariable = "PEERVAULT_DEAD_AFTER_SECONDS";
+    public const string TombstoneGraceVariable = "PEERVAULT_TOMBSTONE_GRACE_SECONDS";
+    public const string BlobSweepDelayVariable = "PEERVAULT_BLOB_SWEEP_DELAY_SECONDS";
+    public const string RepairRateVariable = "PEERVAULT_REPAIR_BYTES_PER_SECOND";
+    public const string IdleTimeoutVariable = "PEERVAULT_IDLE_TIMEOUT_SECONDS";
     public const string EpochSecondsVariable = "PEERVAULT_EPOCH_SECONDS";
     public const string PreviousKeysVariable = "PEERVAULT_PREVIOUS_CLUSTER_KEYS";
     public const string MaxObjectBytesVariable = "PEERVAULT_MAX_OBJECT_BYTES";
-    public const int DefaultP2PPort = 7000;
 
     public required NodeIdentity Identity { get; init; }
 
     public required string DataDirectory { get; init; }
 
-    public required int P2PPort { get; init; }
-
     public required KeyRing Keys { get; init; }
 
     public required AuthToken AuthToken { get; init; }
 
-    /// <summary>Copies that must be durable before a PUT is acknowledged, this node's included.</summary>
-    public int WriteQuorum { get; init; } = 2;
+    public required NetOptions Net { get; init; }
 
-    public long MaxObjectBytes { get; init; } = 64L << 30;
+    public required ClusterOptions Cluster { get; init; }
+
+    public required MembershipOptions Membership { get; init; }
+
+    public required ApiOptions Api { get; init; }
 
     /// <summary>Development fallbacks taken because a secret was not configured; logged as warnings at start.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
     public static NodeSettings Load(IConfiguration configuration, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         var warnings = new List<string>();
-        var p2pPort = ReadInt(configuration, P2PPortVariable, DefaultP2PPort, 0, 65535);
+        var p2pPort = ReadInt(configuration, P2PPortVariable, NetOptions.DefaultP2PPort, 0, 65535);
         var name = configuration[NodeNameVariable] is { Length: > 0 } configured
             ? configured.Trim()
             : $"node-{p2pPort}";
@@ -63,27 +78,106 @@ public sealed class NodeSettings
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(k => ClusterKey.Parse(k, PreviousKeysVariable));
         var authToken = AuthToken.Parse(configuration[AuthToken.EnvironmentVariable] ?? DevelopmentSecret(dataDirectory, "dev-auth.token", AuthToken.GenerateValue, AuthToken.EnvironmentVariable, warnings));
-
         var epochs = new EpochClock(time, TimeSpan.FromSeconds(ReadInt(configuration, EpochSecondsVariable, (int)EpochClock.DefaultLength.TotalSeconds, 1, int.MaxValue)));
+
+        var defaults = new ClusterOptions();
+        ClusterOptions cluster;
+        try
+        {
+            cluster = new ClusterOptions
+            {
+                Replicas = ReadInt(configuration, ReplicasVariable, defaults.Replicas, 1, 64),
+                WriteQuorum = ReadInt(configuration, WriteQuorumVariable, defaults.WriteQuorum, 1, 64),
+                MaxClockSkew = ReadSeconds(configuration, MaxClockSkewVariable, defaults.MaxClockSkew),
+                SyncInterval = ReadSeconds(configuration, SyncIntervalVariable, defaults.SyncInterval),
+                DeadAfter = ReadSeconds(configuration, DeadAfterVariable, defaults.DeadAfter),
+                TombstoneGrace = ReadSeconds(configuration, TombstoneGraceVariable, defaults.TombstoneGrace),
+                BlobSweepDelay = ReadSeconds(configuration, BlobSweepDelayVariable, defaults.BlobSweepDelay),
+                RepairBytesPerSecond = ReadLong(configuration, RepairRateVariable, defaults.RepairBytesPerSecond),
+            }.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new NodeConfigurationException($"{ReplicasVariable}/{WriteQuorumVariable}/{TombstoneGraceVariable}: {ex.Message}");
+        }
+
+        var (advertiseHost, advertisePort) = ReadAddress(configuration, AdvertiseAddressVariable);
         return new NodeSettings
         {
             Identity = new NodeIdentity(LoadOrCreateNodeId(dataDirectory), name),
             DataDirectory = dataDirectory,
-            P2PPort = p2pPort,
             Keys = new KeyRing(clusterKey, epochs, previous),
             AuthToken = authToken,
-            WriteQuorum = ReadInt(configuration, WriteQuorumVariable, 2, 1, 64),
-            MaxObjectBytes = long.TryParse(configuration[MaxObjectBytesVariable], NumberStyles.None, CultureInfo.InvariantCulture, out var max) && max > 0 ? max : 64L << 30,
+            Net = new NetOptions
+            {
+                Port = p2pPort,
+                IdleTimeout = ReadSeconds(configuration, IdleTimeoutVariable, new NetOptions().IdleTimeout),
+            },
+            Cluster = cluster,
+            Membership = new MembershipOptions
+            {
+                Bootstrap = Bootstrap(configuration, name),
+                AdvertiseHost = advertiseHost,
+                AdvertisePort = advertisePort,
+            },
+            Api = new ApiOptions { MaxObjectBytes = ReadLong(configuration, MaxObjectBytesVariable, new ApiOptions().MaxObjectBytes) },
             Warnings = warnings,
         };
+    }
+
+    /// <summary>Every service-discovery entry with a <c>tcp</c> endpoint (not this node's), and every <c>host:port</c> in PEERVAULT_BOOTSTRAP.</summary>
+    public static IReadOnlyList<BootstrapPeer> Bootstrap(IConfiguration configuration, string selfName)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var peers = new List<BootstrapPeer>();
+        foreach (var service in configuration.GetSection("services").GetChildren())
+        {
+            if (!string.Equals(service.Key, selfName, StringComparison.OrdinalIgnoreCase) && service.GetSection("tcp").GetChildren().Any(e => !string.IsNullOrWhiteSpace(e.Value)))
+            {
+                peers.Add(BootstrapPeer.FromService(service.Key));
+            }
+        }
+
+        var listed = configuration[BootstrapVariable] ?? string.Empty;
+        foreach (var entry in listed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (host, port) = ParseAddress(entry, BootstrapVariable);
+            peers.Add(BootstrapPeer.FromAddress(host, port));
+        }
+
+        return peers;
     }
 
     /// <summary>A folder name valid on Windows too: no reserved characters such as ':'.</summary>
     public static string SafeFolderName(string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
         var invalid = Path.GetInvalidFileNameChars().Concat([':', '*', '?', '"', '<', '>', '|', '\\', '/']).ToHashSet();
         var safe = new string([.. name.Select(c => invalid.Contains(c) || char.IsControl(c) ? '_' : c)]).TrimEnd('.', ' ');
         return safe.Length == 0 ? "node" : safe;
+    }
+
+    private static (string? Host, int? Port) ReadAddress(IConfiguration configuration, string variable)
+    {
+        var value = configuration[variable];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return (null, null);
+        }
+
+        var (host, port) = ParseAddress(value.Trim(), variable);
+        return (host, port);
+    }
+
+    private static (string Host, int Port) ParseAddress(string entry, string variable)
+    {
+        var colon = entry.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(entry.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            throw new NodeConfigurationException($"{variable} entry '{entry}' is not host:port.");
+        }
+
+        return (entry[..colon].Trim('[', ']'), port);
     }
 
     private static Guid LoadOrCreateNodeId(string dataDirectory)
@@ -111,6 +205,19 @@ public sealed class NodeSettings
         return File.ReadAllText(path).Trim();
     }
 
+    private static TimeSpan ReadSeconds(IConfiguration configuration, string key, TimeSpan fallback)
+    {
+        var value = configuration[key];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return fallback;
+        }
+
+        return double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and <= 10 * 365 * 86400
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new NodeConfigurationException($"{key} must be a number of seconds greater than 0; got '{value}'.");
+    }
+
     private static int ReadInt(IConfiguration configuration, string key, int fallback, int min, int max)
     {
         var value = configuration[key];
@@ -121,6 +228,19 @@ public sealed class NodeSettings
 
         return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max
             ? parsed
-            : throw new NodeConfigurationException($"{key} must be a whole number from {min} to {max}.");
+            : throw new NodeConfigurationException($"{key} must be a whole number from {min} to {max}; got '{value}'.");
+    }
+
+    private static long ReadLong(IConfiguration configuration, string key, long fallback)
+    {
+        var value = configuration[key];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return fallback;
+        }
+
+        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0
+            ? parsed
+            : throw new NodeConfigurationException($"{key} must be a whole number greater than 0; got '{value}'.");
     }
 }

@@ -22,16 +22,21 @@ public sealed class BlobStore
 
     /// <summary>
     /// Makes the writer's bytes a durable blob. With <paramref name="expected"/>, bytes whose hash
-    /// differs are refused (and the caller's dispose of the writer removes them).
+    /// differs are refused (and the caller's dispose of the writer removes them). <paramref name="beforeVisible"/>
+    /// runs once the id is known and before the blob appears under <c>blobs/</c> (the object store
+    /// pins it there, so a sweep never sees it unreferenced and unpinned).
     /// </summary>
-    public BlobId Commit(BlobWriteStream writer, BlobId? expected = null)
+    public BlobId Commit(BlobWriteStream writer, BlobId? expected, Action<BlobId> beforeVisible)
     {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(beforeVisible);
         var id = writer.FlushToDisk();
         if (expected is { } want && want != id)
         {
             throw new ObjectIntegrityException($"Received bytes hash to {id} but were announced as {want}.");
         }
 
+        beforeVisible(id);
         var path = PathOf(id);
         var directory = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(directory))
@@ -42,14 +47,15 @@ public sealed class BlobStore
             DirectorySync.Flush(_blobs);
         }
 
-        if (File.Exists(path))
+        try
         {
-            // Content addressed: the same hash is the same bytes, already durable.
-            File.Delete(writer.TemporaryPath);
+            File.Move(writer.TemporaryPath, path, overwrite: false);
         }
-        else
+        catch (IOException) when (File.Exists(path))
         {
-            File.Move(writer.TemporaryPath, path);
+            // Content addressed: the same hash is the same bytes, already durable (perhaps written
+            // a moment ago by a concurrent transfer of the same object).
+            File.Delete(writer.TemporaryPath);
         }
 
         DirectorySync.Flush(directory);
@@ -66,6 +72,13 @@ public sealed class BlobStore
         BufferSize = 0,
         Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
     });
+
+    /// <summary>When the blob was written, or null if it is not there.</summary>
+    public DateTimeOffset? WrittenAt(BlobId id)
+    {
+        var info = new FileInfo(PathOf(id));
+        return info.Exists ? info.LastWriteTimeUtc : null;
+    }
 
     public void Delete(BlobId id)
     {

@@ -1,9 +1,11 @@
+using System.Text.Json.Serialization;
+
 namespace PeerVault.Node.Storage;
 
 /// <summary>
-/// What a user key currently means: a blob and its sizes, or a tombstone. Entries are ordered by
-/// (<see cref="Version"/>, <see cref="Origin"/>): a hybrid logical clock stamp and the writing
-/// node's name, so every replica picks the same winner for concurrent writes.
+/// What a user key currently means on this node: a blob and its sizes, or a tombstone. Entries are
+/// ordered by <see cref="Version"/> (a hybrid logical clock reading and the writing node's id), so
+/// every replica picks the same winner for concurrent writes and deletes.
 /// </summary>
 public sealed record IndexEntry
 {
@@ -18,14 +20,24 @@ public sealed record IndexEntry
     /// <summary>Length of the sealed blob on disk (and on the wire).</summary>
     public long SealedLength { get; init; }
 
-    public required long Version { get; init; }
+    public required ObjectVersion Version { get; init; }
 
-    public required string Origin { get; init; }
-
+    /// <summary>When the write or delete happened (the version's wall time), for listings.</summary>
     public DateTimeOffset UpdatedAt { get; init; }
 
     public bool Deleted { get; init; }
 
-    public bool Supersedes(IndexEntry other)
-        => Version != other.Version ? Version > other.Version : string.CompareOrdinal(Origin, other.Origin) > 0;
+    /// <summary>Only in the index log: the key was handed to other replicas and dropped here.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Forgotten { get; init; }
+
+    public bool Supersedes(IndexEntry other) => Version > other.Version;
+
+    public static IndexEntry Tombstone(string key, ObjectVersion version) => new()
+    {
+        Key = key,
+        Version = version,
+        UpdatedAt = version.WallTime,
+        Deleted = true,
+    };
 }

@@ -1,30 +1,46 @@
 using System.Text;
 using System.Text.Json;
-using PeerVault.Node.Protocol;
 
 namespace PeerVault.Node.Storage;
+
+/// <summary>What <see cref="KeyIndex.Apply"/> did with an entry.</summary>
+public enum ApplyOutcome
+{
+    /// <summary>The entry is newer than what the key held (or the key was unknown) and is now current.</summary>
+    Applied,
+
+    /// <summary>The key already holds exactly this version.</summary>
+    Duplicate,
+
+    /// <summary>The key holds a newer version; the entry lost and was not recorded.</summary>
+    Superseded,
+}
 
 /// <summary>
 /// Maps user keys to <see cref="IndexEntry"/> in memory, backed by an append-only JSON-lines log
 /// that is fsynced on every change, so an acknowledged write survives a crash. At start-up the
 /// log is replayed (a torn last line from a crash is ignored) and, when it holds superseded or
-/// torn lines, compacted to one line per key.
+/// torn lines, compacted to one line per key. Alongside the entries it keeps what the cluster asks
+/// of a replica all the time: the keys and the digest of each partition, keys in order for
+/// listing, live and tombstone counts, and how many entries reference each blob.
 /// </summary>
 public sealed class KeyIndex : IDisposable
 {
     private readonly Dictionary<string, IndexEntry> _entries = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _ordered = new(StringComparer.Ordinal);
+    private readonly HashSet<string>?[] _partitionKeys = new HashSet<string>?[KeyPartition.Count];
+    private readonly PartitionDigest[] _digests = new PartitionDigest[KeyPartition.Count];
     private readonly Dictionary<string, int> _blobReferences = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly string _path;
-    private readonly TimeProvider _time;
     private readonly FileStream _log;
-    private long _lastVersion;
     private int _live;
+    private int _tombstones;
+    private ObjectVersion _maxVersion;
 
-    public KeyIndex(string path, TimeProvider time, ILogger logger)
+    public KeyIndex(string path, ILogger logger)
     {
         _path = path;
-        _time = time;
         var (lines, torn) = Load();
         if (torn > 0)
         {
@@ -37,6 +53,7 @@ public sealed class KeyIndex : IDisposable
             : new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
     }
 
+    /// <summary>Keys with a live (not deleted) entry.</summary>
     public int Count
     {
         get
@@ -44,6 +61,30 @@ public sealed class KeyIndex : IDisposable
             lock (_lock)
             {
                 return _live;
+            }
+        }
+    }
+
+    /// <summary>Keys whose current entry is a tombstone, waiting to be collected.</summary>
+    public int Tombstones
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _tombstones;
+            }
+        }
+    }
+
+    /// <summary>The newest version this index holds or has held, so a restarted node's clock starts past its own writes.</summary>
+    public ObjectVersion MaxVersion
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _maxVersion;
             }
         }
     }
@@ -72,52 +113,174 @@ public sealed class KeyIndex : IDisposable
         }
     }
 
-    /// <summary>A version later than any this index has seen (hybrid logical clock, microsecond resolution).</summary>
-    public long NextVersion()
-    {
-        lock (_lock)
-        {
-            _lastVersion = Math.Max(_time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, _lastVersion + 1);
-            return _lastVersion;
-        }
-    }
-
     /// <summary>
-    /// Records <paramref name="entry"/> durably if it supersedes what the key holds. Returns the
-    /// blob that no entry references any more, if any, so the caller can delete it.
+    /// Runs <paramref name="release"/> (deleting the blob) only if no entry references it, atomically
+    /// with respect to <see cref="Apply"/>, so a blob that a concurrent write just made current is
+    /// never removed under it.
     /// </summary>
-    public bool Apply(IndexEntry entry, out BlobId? orphan)
+    public bool ReleaseIfUnreferenced(BlobId blob, Action<BlobId> release)
     {
-        orphan = null;
+        ArgumentNullException.ThrowIfNull(release);
         lock (_lock)
         {
-            _entries.TryGetValue(entry.Key, out var existing);
-            if (existing is not null && !entry.Supersedes(existing))
+            if (_blobReferences.ContainsKey(blob.Value))
             {
                 return false;
             }
 
-            var line = JsonSerializer.SerializeToUtf8Bytes(entry, PeerVaultJsonContext.Default.IndexEntry);
-            _log.Write(line);
-            _log.WriteByte((byte)'\n');
-            _log.Flush(flushToDisk: true);
-
-            Track(entry, existing, ref orphan);
-            _lastVersion = Math.Max(_lastVersion, entry.Version);
+            release(blob);
             return true;
         }
     }
 
+    public PartitionDigest DigestOf(int partition)
+    {
+        lock (_lock)
+        {
+            return _digests[partition];
+        }
+    }
+
+    public int CountIn(int partition)
+    {
+        lock (_lock)
+        {
+            return _partitionKeys[partition]?.Count ?? 0;
+        }
+    }
+
+    /// <summary>Every entry (tombstones included) of one partition.</summary>
+    public IReadOnlyList<IndexEntry> EntriesIn(int partition)
+    {
+        lock (_lock)
+        {
+            return _partitionKeys[partition] is { } keys ? [.. keys.Select(k => _entries[k])] : [];
+        }
+    }
+
+    /// <summary>The partitions that hold at least one entry.</summary>
+    public IReadOnlyList<int> OccupiedPartitions()
+    {
+        lock (_lock)
+        {
+            return [.. Enumerable.Range(0, KeyPartition.Count).Where(p => _partitionKeys[p] is { Count: > 0 })];
+        }
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> entries in key order, starting after <paramref name="after"/>,
+    /// whose keys start with <paramref name="prefix"/>; tombstones included so a coordinator can let
+    /// a newer delete hide an older copy elsewhere.
+    /// </summary>
+    public IReadOnlyList<IndexEntry> Page(string? prefix, string? after, int limit)
+    {
+        lock (_lock)
+        {
+            var start = after is null ? prefix ?? string.Empty : string.CompareOrdinal(after, prefix) >= 0 ? after : prefix!;
+            var view = _ordered.Count == 0 || string.CompareOrdinal(start, _ordered.Max) > 0
+                ? Enumerable.Empty<string>()
+                : _ordered.GetViewBetween(start, _ordered.Max!);
+            return [.. view
+                .Where(k => after is null || string.CompareOrdinal(k, after) > 0)
+                .TakeWhile(k => prefix is null || k.StartsWith(prefix, StringComparison.Ordinal))
+                .Take(limit)
+                .Select(k => _entries[k])];
+        }
+    }
+
+    /// <summary>
+    /// Records <paramref name="entry"/> durably if it is newer than what the key holds. Returns the
+    /// blob that no entry references any more, if any, so the caller can delete it.
+    /// </summary>
+    public ApplyOutcome Apply(IndexEntry entry, out BlobId? orphan)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        orphan = null;
+        lock (_lock)
+        {
+            _entries.TryGetValue(entry.Key, out var existing);
+            if (existing is not null)
+            {
+                if (existing.Version == entry.Version)
+                {
+                    return ApplyOutcome.Duplicate;
+                }
+
+                if (!entry.Supersedes(existing))
+                {
+                    return ApplyOutcome.Superseded;
+                }
+            }
+
+            Append(entry);
+            Track(entry, existing, ref orphan);
+            return ApplyOutcome.Applied;
+        }
+    }
+
+    /// <summary>
+    /// Drops the key from this node (it now lives on other replicas, or its tombstone was collected),
+    /// only if it still holds <paramref name="version"/>. Returns the blob that became unreferenced.
+    /// </summary>
+    public bool Forget(string key, ObjectVersion version, out BlobId? orphan)
+    {
+        orphan = null;
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(key, out var existing) || existing.Version != version)
+            {
+                return false;
+            }
+
+            Append(existing with { Forgotten = true });
+            Untrack(existing, ref orphan);
+            return true;
+        }
+    }
+
+    private void Append(IndexEntry line)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(line, StorageJsonContext.Default.IndexEntry);
+        _log.Write(bytes);
+        _log.WriteByte((byte)'\n');
+        _log.Flush(flushToDisk: true);
+    }
+
     private void Track(IndexEntry entry, IndexEntry? existing, ref BlobId? orphan)
     {
+        if (existing is not null)
+        {
+            Untrack(existing, ref orphan);
+        }
+
+        var partition = KeyPartition.Of(entry.Key);
         _entries[entry.Key] = entry;
-        _live += (entry.Deleted ? 0 : 1) - (existing is null || existing.Deleted ? 0 : 1);
+        _ordered.Add(entry.Key);
+        (_partitionKeys[partition] ??= new HashSet<string>(StringComparer.Ordinal)).Add(entry.Key);
+        _digests[partition] = _digests[partition].Xor(PartitionDigest.Of(entry));
+        _live += entry.Deleted ? 0 : 1;
+        _tombstones += entry.Deleted ? 1 : 0;
+        _maxVersion = ObjectVersion.Max(_maxVersion, entry.Version);
         if (entry.BlobId is not null)
         {
             _blobReferences[entry.BlobId] = _blobReferences.GetValueOrDefault(entry.BlobId) + 1;
+            if (orphan is { } released && released.Value == entry.BlobId)
+            {
+                orphan = null;
+            }
         }
+    }
 
-        if (existing?.BlobId is { } old)
+    private void Untrack(IndexEntry existing, ref BlobId? orphan)
+    {
+        var partition = KeyPartition.Of(existing.Key);
+        _entries.Remove(existing.Key);
+        _ordered.Remove(existing.Key);
+        _partitionKeys[partition]?.Remove(existing.Key);
+        _digests[partition] = _digests[partition].Xor(PartitionDigest.Of(existing));
+        _live -= existing.Deleted ? 0 : 1;
+        _tombstones -= existing.Deleted ? 1 : 0;
+        if (existing.BlobId is { } old)
         {
             var left = _blobReferences.GetValueOrDefault(old) - 1;
             if (left <= 0)
@@ -150,11 +313,10 @@ public sealed class KeyIndex : IDisposable
             }
 
             lines++;
-
             IndexEntry? entry;
             try
             {
-                entry = JsonSerializer.Deserialize(line, PeerVaultJsonContext.Default.IndexEntry);
+                entry = JsonSerializer.Deserialize(line, StorageJsonContext.Default.IndexEntry);
             }
             catch (JsonException)
             {
@@ -162,17 +324,24 @@ public sealed class KeyIndex : IDisposable
                 continue;
             }
 
-            if (entry is null)
+            if (entry is null || !ObjectKey.Validate(entry.Key, out _))
             {
+                torn++;
                 continue;
             }
 
+            BlobId? ignored = null;
             _entries.TryGetValue(entry.Key, out var existing);
-            if (existing is null || entry.Supersedes(existing))
+            if (entry.Forgotten)
             {
-                BlobId? ignored = null;
+                if (existing is not null && existing.Version == entry.Version)
+                {
+                    Untrack(existing, ref ignored);
+                }
+            }
+            else if (existing is null || entry.Supersedes(existing))
+            {
                 Track(entry, existing, ref ignored);
-                _lastVersion = Math.Max(_lastVersion, entry.Version);
             }
         }
 
@@ -187,7 +356,7 @@ public sealed class KeyIndex : IDisposable
         {
             foreach (var entry in _entries.Values)
             {
-                writer.Write(JsonSerializer.SerializeToUtf8Bytes(entry, PeerVaultJsonContext.Default.IndexEntry));
+                writer.Write(JsonSerializer.SerializeToUtf8Bytes(entry, StorageJsonContext.Default.IndexEntry));
                 writer.WriteByte((byte)'\n');
             }
 

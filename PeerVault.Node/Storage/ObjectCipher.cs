@@ -99,7 +99,17 @@ public sealed class ObjectCipher(KeyRing keys, int chunkSize = ObjectCipher.Defa
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var (header, dataKey) = await ReadHeaderAsync(sealedInput, cancellationToken);
         var firstChunk = offset / header.ChunkSize;
-        sealedInput.Seek(SealedObjectHeader.Size + (firstChunk * (RecordPrefixSize + header.ChunkSize + TagSize)), SeekOrigin.Begin);
+        var skip = firstChunk * (RecordPrefixSize + header.ChunkSize + TagSize);
+        if (sealedInput.CanSeek)
+        {
+            sealedInput.Seek(SealedObjectHeader.Size + skip, SeekOrigin.Begin);
+        }
+        else
+        {
+            // Streamed from a peer: the chunks before the range still have to go by.
+            await SkipAsync(sealedInput, skip, cancellationToken);
+        }
+
         return await DecryptChunksAsync(sealedInput, header, dataKey, (ulong)firstChunk, offset, count, plaintextOutput, cancellationToken);
     }
 
@@ -205,6 +215,28 @@ public sealed class ObjectCipher(KeyRing keys, int chunkSize = ObjectCipher.Defa
         salt.CopyTo(associated);
         BinaryPrimitives.WriteUInt64BigEndian(associated[SealedObjectHeader.SaltSize..], index);
         associated[^1] = flags;
+    }
+
+    private static async Task SkipAsync(Stream stream, long bytes, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (bytes > 0)
+            {
+                var read = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, bytes)), cancellationToken);
+                if (read == 0)
+                {
+                    throw new ObjectIntegrityException("Sealed object is truncated: it ends before the requested range.");
+                }
+
+                bytes -= read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static async ValueTask ReadExactlyOrTruncatedAsync(Stream stream, Memory<byte> buffer, string what, CancellationToken cancellationToken)

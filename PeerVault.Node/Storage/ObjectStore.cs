@@ -1,16 +1,24 @@
+using System.Collections.Concurrent;
 using PeerVault.Node.Diagnostics;
-using PeerVault.Node.Security;
 
 namespace PeerVault.Node.Storage;
+
+/// <summary>A sealed object written to this node's blob store, ready to be referenced by an index entry.</summary>
+public sealed record SealedBlob(BlobId Id, long Size, long SealedLength);
 
 /// <summary>
 /// The node's local store: seals plaintext into content-addressed blobs, accepts replicas as
 /// ciphertext (checked by hash and by decryption, never re-encrypted), reads plaintext back, and
-/// keeps the key index in step. Everything streams; nothing holds a whole object in memory.
+/// keeps the key index in step, so that each key holds exactly one current blob: a blob that loses
+/// to a newer version, or is no longer referenced, is removed at once. Blobs still being written or
+/// sent are pinned, so neither that nor the periodic sweep removes them under a transfer.
+/// Everything streams; nothing holds a whole object in memory.
 /// </summary>
-public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectCipher cipher, NodeIdentity self, NodeTracing tracing, TimeProvider time, ILogger<ObjectStore> logger)
+public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectCipher cipher, NodeTracing tracing, ILogger<ObjectStore> logger)
 {
     private const int CopyBufferSize = 256 * 1024;
+
+    private readonly ConcurrentDictionary<string, int> _pins = new(StringComparer.Ordinal);
 
     public KeyIndex Index => index;
 
@@ -18,34 +26,45 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
 
     public ObjectCipher Cipher => cipher;
 
-    /// <summary>Seals <paramref name="plaintext"/> under <paramref name="key"/>; returns the new entry once it is durable.</summary>
-    public async Task<IndexEntry> PutAsync(string key, Stream plaintext, CancellationToken cancellationToken)
+    /// <summary>Seals <paramref name="plaintext"/> into a durable blob, pinned until the lease is disposed.</summary>
+    public async Task<(SealedBlob Blob, IDisposable Lease)> SealAsync(Stream plaintext, CancellationToken cancellationToken)
     {
         await using var writer = blobs.CreateWriter();
         var size = await cipher.SealAsync(plaintext, writer, cancellationToken);
         var sealedLength = writer.Length;
-        var blob = blobs.Commit(writer);
-        var entry = new IndexEntry
+        var id = Commit(writer, expected: null);
+        return (new SealedBlob(id, size, sealedLength), new Lease(this, id));
+    }
+
+    /// <summary>
+    /// Makes <paramref name="entry"/> current for its key if it is the newest version here. A blob
+    /// the entry replaced, or the entry's own blob if it lost, is released.
+    /// </summary>
+    public ApplyOutcome Apply(IndexEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var outcome = index.Apply(entry, out var orphan);
+        if (orphan is { } replaced)
         {
-            Key = key,
-            BlobId = blob.Value,
-            Size = size,
-            SealedLength = sealedLength,
-            Version = index.NextVersion(),
-            Origin = self.Name,
-            UpdatedAt = time.GetUtcNow(),
-        };
-        Apply(entry);
-        return entry;
+            Release(replaced);
+            LogBlobReleased(replaced.Value, entry.Key);
+        }
+
+        if (outcome == ApplyOutcome.Superseded && BlobId.TryParse(entry.BlobId, out var loser))
+        {
+            Release(loser);
+        }
+
+        return outcome;
     }
 
     /// <summary>
     /// Stores a replica sent by a peer: the bytes must hash to the announced blob id and decrypt
-    /// under a key this node holds, or nothing is kept. Returns whether the entry was newer than
-    /// what this node had.
+    /// under a key this node holds, or nothing is kept. Returns whether the entry became current.
     /// </summary>
-    public async Task<bool> AcceptReplicaAsync(IndexEntry announced, Stream sealedBytes, CancellationToken cancellationToken)
+    public async Task<ApplyOutcome> AcceptReplicaAsync(IndexEntry announced, Stream sealedBytes, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(announced);
         if (!ObjectKey.Validate(announced.Key, out var keyError))
         {
             throw new ObjectIntegrityException($"Replica announced an invalid key: {keyError}");
@@ -71,31 +90,38 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
 
             using (tracing.StartStep("FsyncReplica"))
             {
-                blobs.Commit(writer, expected);
+                Commit(writer, expected);
             }
         }
 
         try
         {
-            using var verify = tracing.StartStep("VerifyReplica");
-            await using var stored = blobs.OpenRead(expected);
-            var size = await cipher.VerifyAsync(stored, cancellationToken);
-            if (size != announced.Size)
+            using (tracing.StartStep("VerifyReplica"))
             {
-                throw new ObjectIntegrityException($"Replica of '{announced.Key}' decrypts to {size} bytes but was announced as {announced.Size}.");
+                await using var stored = blobs.OpenRead(expected);
+                var size = await cipher.VerifyAsync(stored, cancellationToken);
+                if (size != announced.Size)
+                {
+                    throw new ObjectIntegrityException($"Replica of '{announced.Key}' decrypts to {size} bytes but was announced as {announced.Size}.");
+                }
             }
+
+            return Apply(announced);
         }
-        catch
+        finally
         {
-            if (!index.References(expected))
-            {
-                blobs.Delete(expected);
-            }
-
-            throw;
+            // Unpinned either way; released if the entry lost or verification failed.
+            Unpin(expected);
         }
+    }
 
-        return Apply(announced);
+    /// <summary>Applies a tombstone; says whether the key held a live version before.</summary>
+    public (ApplyOutcome Outcome, bool HadLive) ApplyTombstone(IndexEntry tombstone)
+    {
+        ArgumentNullException.ThrowIfNull(tombstone);
+        var hadLive = index.TryGet(tombstone.Key, out var before) && !before.Deleted;
+        var outcome = Apply(tombstone with { BlobId = null, Size = 0, SealedLength = 0 });
+        return (outcome, hadLive && outcome == ApplyOutcome.Applied);
     }
 
     /// <summary>The live (not deleted) entry for a key, if this node holds its blob.</summary>
@@ -105,6 +131,7 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     /// <summary>Decrypts the entry's blob into <paramref name="output"/>, verifying every chunk.</summary>
     public async Task<long> ReadAsync(IndexEntry entry, Stream output, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(entry);
         await using var stored = blobs.OpenRead(BlobId.Parse(entry.BlobId));
         return await cipher.OpenAsync(stored, output, cancellationToken);
     }
@@ -112,45 +139,29 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     /// <summary>Decrypts <paramref name="count"/> plaintext bytes from <paramref name="offset"/> of the entry's blob.</summary>
     public async Task<long> ReadRangeAsync(IndexEntry entry, long offset, long count, Stream output, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(entry);
         await using var stored = blobs.OpenRead(BlobId.Parse(entry.BlobId));
         return await cipher.OpenRangeAsync(stored, offset, count, output, cancellationToken);
     }
 
     /// <summary>Opens the sealed bytes as they are on disk, for sending to a peer.</summary>
-    public FileStream OpenSealed(IndexEntry entry) => blobs.OpenRead(BlobId.Parse(entry.BlobId));
-
-    /// <summary>Writes a tombstone for <paramref name="key"/>; returns it, or null when the key was never stored.</summary>
-    public IndexEntry? Delete(string key)
+    public FileStream OpenSealed(IndexEntry entry)
     {
-        if (!index.TryGet(key, out var existing) || existing.Deleted)
-        {
-            return null;
-        }
-
-        var tombstone = new IndexEntry
-        {
-            Key = key,
-            Version = index.NextVersion(),
-            Origin = self.Name,
-            UpdatedAt = time.GetUtcNow(),
-            Deleted = true,
-        };
-        Apply(tombstone);
-        return tombstone;
+        ArgumentNullException.ThrowIfNull(entry);
+        return blobs.OpenRead(BlobId.Parse(entry.BlobId));
     }
 
-    /// <summary>Applies an entry (usually a tombstone from a peer) that needs no blob transfer.</summary>
-    public bool Apply(IndexEntry entry)
+    /// <summary>Drops a key this node no longer has to hold, if it still holds <paramref name="version"/>.</summary>
+    public bool Forget(string key, ObjectVersion version)
     {
-        if (!index.Apply(entry, out var orphan))
+        if (!index.Forget(key, version, out var orphan))
         {
             return false;
         }
 
         if (orphan is { } blob)
         {
-            blobs.Delete(blob);
-            LogBlobReleased(blob.Value, entry.Key);
+            Release(blob);
         }
 
         return true;
@@ -159,10 +170,88 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     /// <summary>Moves a blob that failed verification out of the way so the next read fetches a good copy.</summary>
     public void Quarantine(IndexEntry entry, Exception reason)
     {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(reason);
         LogQuarantined(entry.Key, entry.BlobId, reason.Message);
         if (BlobId.TryParse(entry.BlobId, out var blob))
         {
             blobs.Delete(blob);
+        }
+    }
+
+    /// <summary>
+    /// Removes blobs that no index entry references and no transfer holds, written more than
+    /// <paramref name="olderThan"/> ago (a crash between a blob's commit and its index entry leaves
+    /// such a blob; the delay keeps one that is about to be referenced). Returns how many went.
+    /// </summary>
+    public int SweepUnreferencedBlobs(DateTimeOffset olderThan)
+    {
+        var removed = 0;
+        foreach (var blob in blobs.EnumerateBlobs())
+        {
+            if (!_pins.ContainsKey(blob.Value) && blobs.WrittenAt(blob) is { } written && written < olderThan
+                && index.ReleaseIfUnreferenced(blob, blobs.Delete))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Commits the writer's blob pinned; the caller unpins it.</summary>
+    private BlobId Commit(BlobWriteStream writer, BlobId? expected)
+    {
+        BlobId? pinned = null;
+        try
+        {
+            return blobs.Commit(writer, expected, id =>
+            {
+                Pin(id);
+                pinned = id;
+            });
+        }
+        catch when (pinned is { } id)
+        {
+            Unpin(id);
+            throw;
+        }
+    }
+
+    private void Pin(BlobId blob) => _pins.AddOrUpdate(blob.Value, 1, (_, pins) => pins + 1);
+
+    private void Unpin(BlobId blob)
+    {
+        while (_pins.TryGetValue(blob.Value, out var pins))
+        {
+            if (pins <= 1 ? _pins.TryRemove(new KeyValuePair<string, int>(blob.Value, pins)) : _pins.TryUpdate(blob.Value, pins - 1, pins))
+            {
+                break;
+            }
+        }
+
+        Release(blob);
+    }
+
+    /// <summary>Deletes the blob unless an entry references it or a transfer still holds it.</summary>
+    private void Release(BlobId blob)
+    {
+        if (!_pins.ContainsKey(blob.Value))
+        {
+            index.ReleaseIfUnreferenced(blob, blobs.Delete);
+        }
+    }
+
+    private sealed class Lease(ObjectStore store, BlobId blob) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                store.Unpin(blob);
+            }
         }
     }
 

@@ -42,7 +42,7 @@ public sealed class AppHostTests
 
                 using var http = app.CreateHttpClient(node, "http");
                 var view = await http.GetJsonAsync("/v1/cluster");
-                Assert.Equal(2, view.GetProperty("peers").EnumerateArray().Count(p => p.GetProperty("state").GetString() == "connected"));
+                Assert.Equal(2, view.GetProperty("members").EnumerateArray().Count(m => !m.GetProperty("self").GetBoolean() && m.GetProperty("state").GetString() == "alive"));
             }
 
             // The operator's command in the dashboard says the same.
@@ -85,8 +85,8 @@ public sealed class AppHostTests
         await AppHostRunner.WaitForNodesAsync(app, ["node1"]);
 
         await Poll.UntilAsync(
-            async () => (await node2.GetJsonAsync("/v1/cluster")).GetProperty("peers").EnumerateArray()
-                .Any(p => p.GetProperty("name").GetString() == "node1" && p.GetProperty("state").GetString() == "connected"),
+            async () => (await node2.GetJsonAsync("/v1/cluster")).GetProperty("members").EnumerateArray()
+                .Any(m => m.GetProperty("name").GetString() == "node1" && m.GetProperty("state").GetString() == "alive"),
             "node2 sees node1 connected again");
         using var node1 = app.CreateHttpClient("node1", "http");
         foreach (var (key, content) in files)

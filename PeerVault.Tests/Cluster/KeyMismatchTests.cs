@@ -29,7 +29,7 @@ public sealed class KeyMismatchTests
         Assert.DoesNotContain(b.Logs.Lines, l => l.Contains(other.ClusterKey, StringComparison.Ordinal) || l.Contains(shared.ClusterKey, StringComparison.Ordinal));
 
         var view = await a.Http.GetJsonAsync("/v1/cluster");
-        Assert.Equal(1, view.GetProperty("node").GetProperty("underReplicated").GetInt32());
+        Assert.Equal(1, view.GetProperty("replication").GetProperty("underReplicated").GetInt32());
 
         // The writer keeps its copy: nothing acknowledged is lost.
         Assert.Equal("sealed under key A"u8.ToArray(), await a.Http.GetObjectAsync("secret.txt"));

@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text.Json;
-using PeerVault.Node.Protocol;
+using PeerVault.Node.Net;
+using PeerVault.Node.Net.Rpc;
 using PeerVault.Node.Security;
 using PeerVault.Node.Storage;
 using PeerVault.Tests.Infrastructure;
@@ -17,7 +18,8 @@ public sealed class PeerFailureTests
     {
         using var directory = new TempDirectory();
         var secrets = ClusterSecrets.Generate();
-        await using var node = await TestNode.StartAsync("node1", directory.Sub("node1"), secrets);
+        // W=1: the dying peer becomes a member, and a cluster of two cannot reach W=2 without it.
+        await using var node = await TestNode.StartAsync("node1", directory.Sub("node1"), secrets, settings: new Dictionary<string, string?> { ["PEERVAULT_WRITE_QUORUM"] = "1" });
 
         // A real peer (it knows the auth token) starts a 10 MiB replica, sends 1 MiB of it, and dies.
         using (var client = new TcpClient())
@@ -29,9 +31,10 @@ public sealed class PeerFailureTests
             var result = await handshake.DialAsync(connection, "node1", Ct);
             connection.Protect(result.Protector);
 
-            var entry = new IndexEntry { Key = "half.bin", BlobId = new string('a', 64), Size = 10 << 20, SealedLength = 10 << 20, Version = 1, Origin = "dying-peer" };
-            var header = new StreamHeader { StreamId = 1, Purpose = StreamPurpose.Replicate, Entry = entry };
-            await connection.WriteFrameAsync(FrameType.StreamHeader, JsonSerializer.SerializeToUtf8Bytes(header, PeerVaultJsonContext.Default.StreamHeader), Ct);
+            var version = new ObjectVersion(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 0, self.Id).ToString();
+            var entry = new WireEntry("half.bin", version, new string('a', 64), 10 << 20, 10 << 20, Deleted: false, DateTimeOffset.UtcNow);
+            var header = new Envelope(1, 0, null, null, new StoreReplica(entry));
+            await connection.WriteFrameAsync(FrameType.StreamHeader, JsonSerializer.SerializeToUtf8Bytes(header, RpcJsonContext.Default.Envelope), Ct);
             var prefix = new byte[4];
             BinaryPrimitives.WriteUInt32BigEndian(prefix, 1);
             for (var i = 0; i < 4; i++)

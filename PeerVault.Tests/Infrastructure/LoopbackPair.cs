@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using PeerVault.Node.Protocol;
+using PeerVault.Node.Net;
 
 namespace PeerVault.Tests.Infrastructure;
 

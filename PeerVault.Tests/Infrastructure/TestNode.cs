@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using PeerVault.Node.Cluster;
 using PeerVault.Node.Hosting;
+using PeerVault.Node.Net;
 using PeerVault.Node.Storage;
 
 namespace PeerVault.Tests.Infrastructure;
@@ -39,9 +39,9 @@ public sealed class TestNode : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public int P2PPort => Services.GetRequiredService<PeerManager>().ListenEndPoint.Port;
+    public int P2PPort => Services.GetRequiredService<PeerConnections>().ListenEndPoint.Port;
 
-    public PeerManager Peers => Services.GetRequiredService<PeerManager>();
+    public PeerConnections Peers => Services.GetRequiredService<PeerConnections>();
 
     public ObjectStore Store => Services.GetRequiredService<ObjectStore>();
 

@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using PeerVault.Node.Protocol;
+using PeerVault.Node.Net;
 using PeerVault.Node.Security;
 using PeerVault.Tests.Infrastructure;
 

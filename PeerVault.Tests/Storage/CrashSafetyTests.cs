@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using PeerVault.Node.Cluster.Versions;
 using PeerVault.Node.Diagnostics;
 using PeerVault.Node.Security;
 using PeerVault.Node.Storage;
@@ -13,20 +14,37 @@ public sealed class CrashSafetyTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    private static readonly HybridClock Clock = new(TimeProvider.System, Self.Id, TimeSpan.FromMinutes(5));
+
     private static (ObjectStore Store, KeyIndex Index, BlobStore Blobs) Open(string root)
     {
         var keys = new KeyRing(Key, new EpochClock(TimeProvider.System, TimeSpan.FromHours(24)));
         var blobs = new BlobStore(root);
-        var index = new KeyIndex(Path.Combine(root, "index.log"), TimeProvider.System, NullLogger.Instance);
-        return (new ObjectStore(blobs, index, new ObjectCipher(keys), Self, new NodeTracing(Self), TimeProvider.System, NullLogger<ObjectStore>.Instance), index, blobs);
+        var index = new KeyIndex(Path.Combine(root, "index.log"), NullLogger.Instance);
+        return (new ObjectStore(blobs, index, new ObjectCipher(keys), new NodeTracing(Self), NullLogger<ObjectStore>.Instance), index, blobs);
     }
+
+    /// <summary>What a node does for a client's PUT on one replica: seal, then make the entry current.</summary>
+    private static async Task<IndexEntry> PutAsync(ObjectStore store, string key, byte[] content)
+    {
+        var (blob, lease) = await store.SealAsync(new MemoryStream(content), Ct);
+        using (lease)
+        {
+            var version = Clock.Now();
+            var entry = new IndexEntry { Key = key, BlobId = blob.Id.Value, Size = blob.Size, SealedLength = blob.SealedLength, Version = version, UpdatedAt = version.WallTime };
+            store.Apply(entry);
+            return entry;
+        }
+    }
+
+    private static void Delete(ObjectStore store, string key) => store.ApplyTombstone(IndexEntry.Tombstone(key, Clock.Now()));
 
     [Fact]
     public async Task A_write_abandoned_mid_way_leaves_no_visible_object_and_loses_no_acknowledged_one()
     {
         using var directory = new TempDirectory();
         var (store, index, blobs) = Open(directory.Path);
-        var acknowledged = await store.PutAsync("kept.txt", new MemoryStream("acknowledged"u8.ToArray()), Ct);
+        var acknowledged = await PutAsync(store, "kept.txt", "acknowledged"u8.ToArray());
 
         // The "crash": a sealed write that stops half-way and is never committed or disposed.
         var abandoned = blobs.CreateWriter();
@@ -57,7 +75,7 @@ public sealed class CrashSafetyTests
     {
         using var directory = new TempDirectory();
         var (store, index, _) = Open(directory.Path);
-        await store.PutAsync("a", new MemoryStream([1, 2, 3]), Ct);
+        await PutAsync(store, "a", [1, 2, 3]);
         index.Dispose();
         await File.AppendAllTextAsync(Path.Combine(directory.Path, "index.log"), "{\"key\":\"b\",\"blobId\":\"ab", Ct);
 
@@ -74,10 +92,10 @@ public sealed class CrashSafetyTests
     {
         using var directory = new TempDirectory();
         var (store, index, blobs) = Open(directory.Path);
-        await store.PutAsync("k", new MemoryStream([1]), Ct);
-        var second = await store.PutAsync("k", new MemoryStream([2]), Ct);
-        await store.PutAsync("gone", new MemoryStream([3]), Ct);
-        store.Delete("gone");
+        await PutAsync(store, "k", [1]);
+        var second = await PutAsync(store, "k", [2]);
+        await PutAsync(store, "gone", [3]);
+        Delete(store, "gone");
         index.Dispose();
 
         var (restarted, restartedIndex, restartedBlobs) = Open(directory.Path);
@@ -97,15 +115,15 @@ public sealed class CrashSafetyTests
     {
         using var directory = new TempDirectory();
         var (store, index, _) = Open(directory.Path);
-        await store.PutAsync("first", new MemoryStream([1]), Ct);
+        await PutAsync(store, "first", [1]);
         index.Dispose();
         var log = Path.Combine(directory.Path, "index.log");
         var before = await File.ReadAllTextAsync(log, Ct);
 
         var (second, secondIndex, _) = Open(directory.Path);
         Assert.Equal(before, await File.ReadAllTextAsync(log, Ct));
-        await second.PutAsync("second", new MemoryStream([2]), Ct);
-        second.Delete("first");
+        await PutAsync(second, "second", [2]);
+        Delete(second, "first");
         Assert.Equal(1, secondIndex.Count);
         secondIndex.Dispose();
 
@@ -128,7 +146,7 @@ public sealed class CrashSafetyTests
         using (originIndex)
         using (replicaIndex)
         {
-            var entry = await origin.PutAsync("x", new MemoryStream(new byte[5000]), Ct);
+            var entry = await PutAsync(origin, "x", new byte[5000]);
             byte[] sealedBytes;
             await using (var file = origin.OpenSealed(entry))
             {

@@ -1,0 +1,8 @@
+namespace PeerVault.Node.Api;
+
+/// <summary>Limits of the client API.</summary>
+public sealed record ApiOptions
+{
+    /// <summary>Largest object a PUT accepts (<c>PEERVAULT_MAX_OBJECT_BYTES</c>).</summary>
+    public long MaxObjectBytes { get; init; } = 64L << 30;
+}

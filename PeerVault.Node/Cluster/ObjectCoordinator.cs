@@ -1,0 +1,515 @@
+using PeerVault.Node.Cluster.Membership;
+using PeerVault.Node.Cluster.Placement;
+using PeerVault.Node.Cluster.Repair;
+using PeerVault.Node.Cluster.Versions;
+using PeerVault.Node.Diagnostics;
+using PeerVault.Node.Storage;
+
+namespace PeerVault.Node.Cluster;
+
+/// <summary>
+/// Coordinates what a client asks of any node: a write goes to the key's placed replicas (this
+/// node among them or not) and is acknowledged once the write quorum holds it durably; a delete is
+/// a write of a tombstone; a read asks the placed replicas which version they hold, serves the
+/// newest and repairs replicas that answered with an older one or none; a listing merges every
+/// member's keys. Versions come from this node's hybrid logical clock. The transfers of a write
+/// carry on after the client has its answer, so the remaining replicas still get their copy.
+/// </summary>
+public sealed partial class ObjectCoordinator(
+    ObjectStore store,
+    PlacementMap placement,
+    MemberTable members,
+    ReplicaClient replicas,
+    HybridClock clock,
+    ReplicationStatus status,
+    ClusterOptions options,
+    NodeTracing tracing,
+    NodeMetrics metrics,
+    IHostApplicationLifetime lifetime,
+    ILogger<ObjectCoordinator> logger)
+{
+    /// <summary>Seals <paramref name="plaintext"/> and stores it on the key's replicas.</summary>
+    public async Task<WriteReceipt> PutAsync(string key, Stream plaintext, CancellationToken cancellationToken)
+    {
+        using var activity = tracing.StartOperation("PutObject", key);
+        var (blob, lease) = await store.SealAsync(plaintext, cancellationToken);
+        var version = clock.Now();
+        var entry = new IndexEntry
+        {
+            Key = key,
+            BlobId = blob.Id.Value,
+            Size = blob.Size,
+            SealedLength = blob.SealedLength,
+            Version = version,
+            UpdatedAt = version.WallTime,
+        };
+        metrics.Stored(blob.Size);
+        activity?.SetTag("peervault.object_id", entry.BlobId);
+        activity?.SetTag("peervault.bytes", entry.Size);
+
+        var receipt = await WriteAsync(
+            entry,
+            local: () => store.Apply(entry),
+            remote: (member, token) => replicas.StoreReplicaAsync(member, entry, token),
+            lease,
+            cancellationToken);
+        activity?.SetTag("peervault.replicas", receipt.Replicas.Count);
+        if (receipt.Replicas.Count < receipt.Required)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "write quorum not reached");
+        }
+
+        metrics.ObjectStored("client");
+        return new WriteReceipt(key, entry.BlobId!, entry.Size, version, receipt.Replicas, receipt.Placement, receipt.Required, receipt.Failures);
+    }
+
+    /// <summary>Writes a tombstone for the key to its replicas.</summary>
+    public async Task<DeleteReceipt> DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        using var activity = tracing.StartOperation("DeleteObject", key);
+        var tombstone = IndexEntry.Tombstone(key, clock.Now());
+        var existed = 0;
+        var receipt = await WriteAsync(
+            tombstone,
+            local: () =>
+            {
+                var (outcome, hadLive) = store.ApplyTombstone(tombstone);
+                if (hadLive)
+                {
+                    Interlocked.Exchange(ref existed, 1);
+                }
+
+                return outcome;
+            },
+            remote: async (member, token) =>
+            {
+                var stored = await replicas.StoreTombstoneAsync(member, tombstone, token);
+                if (stored.HadLive)
+                {
+                    Interlocked.Exchange(ref existed, 1);
+                }
+
+                return stored.Outcome;
+            },
+            lease: null,
+            cancellationToken,
+            waitForAll: true);
+        return new DeleteReceipt(key, tombstone.Version, receipt.Replicas, receipt.Placement, receipt.Required, Volatile.Read(ref existed) == 1);
+    }
+
+    /// <summary>
+    /// Sends one entry to every placed replica and returns once the write quorum holds it (or every
+    /// attempt has ended). With <paramref name="waitForAll"/> it waits for every answer (a delete
+    /// needs them to say whether the key existed), bounded by the request timeout.
+    /// </summary>
+    private async Task<(IReadOnlyList<string> Replicas, IReadOnlyList<string> Placement, int Required, IReadOnlyList<string> Failures)> WriteAsync(
+        IndexEntry entry,
+        Func<ApplyOutcome> local,
+        Func<Member, CancellationToken, Task<string>> remote,
+        IDisposable? lease,
+        CancellationToken cancellationToken,
+        bool waitForAll = false)
+    {
+        var partition = KeyPartition.Of(entry.Key);
+        var targets = placement.ReplicasOf(partition);
+        var required = placement.WriteQuorum;
+        var acknowledged = new List<string>();
+        var failures = new List<string>();
+        var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        void Acknowledge(string name)
+        {
+            lock (acknowledged)
+            {
+                acknowledged.Add(name);
+                if (acknowledged.Count >= required)
+                {
+                    enough.TrySetResult();
+                }
+            }
+        }
+
+        if (targets.Any(m => m.IsSelf))
+        {
+            local();
+            Acknowledge(members.Self.Name);
+        }
+
+        // Not the request's token: a client that hangs up must not cut a replica off half-way.
+        var stopping = lifetime.ApplicationStopping;
+        var transfers = targets.Where(m => !m.IsSelf).Select(async member =>
+        {
+            try
+            {
+                await remote(member, stopping);
+                status.MarkInSync(partition, member.Id);
+                Acknowledge(member.Name);
+            }
+            catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+            {
+                status.MarkOutOfSync(partition, member.Id);
+                lock (acknowledged)
+                {
+                    failures.Add($"{member.Name}: {Describe(ex)}");
+                }
+
+                if (ex is Net.Rpc.PeerRequestException { Code: Net.Rpc.PeerError.KeyMismatch })
+                {
+                    LogKeyMismatch(entry.Key, member.Name, ex.Message);
+                }
+                else if (ex is MemberUnreachableException)
+                {
+                    // Membership already says the member is away; one line per write would flood.
+                    LogReplicaSkipped(entry.Key, member.Name);
+                }
+                else
+                {
+                    LogReplicaFailed(entry.Key, member.Name, ex.Message);
+                }
+            }
+        }).ToList();
+
+        var all = Task.WhenAll(transfers);
+        if (lease is not null)
+        {
+            _ = all.ContinueWith(_ => lease.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        if (waitForAll)
+        {
+            await all.WaitAsync(options.RequestTimeout, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        else
+        {
+            await Task.WhenAny(enough.Task, all).WaitAsync(cancellationToken);
+        }
+
+        lock (acknowledged)
+        {
+            return ([.. acknowledged], [.. targets.Select(m => m.Name)], required, [.. failures]);
+        }
+    }
+
+    /// <summary>
+    /// Serves the newest version of <paramref name="key"/> any reachable replica holds into
+    /// <paramref name="sink"/>, verifying every chunk; repairs replicas that hold an older version
+    /// or none. A local copy that fails verification is removed and another replica's served.
+    /// </summary>
+    public async Task<ReadOutcome> ReadAsync(string key, IObjectSink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        using var activity = tracing.StartOperation("GetObject", key);
+        var problems = new List<string>();
+        var excluded = new HashSet<Guid>();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var view = await ResolveAsync(key, excluded, cancellationToken);
+            problems.AddRange(view.Problems);
+            if (view.Newest is not { Deleted: false } newest)
+            {
+                // Nobody placed to hold the key answered: it may exist, this node cannot tell.
+                return new ReadOutcome(view.PlacedAnswered == 0 && view.Newest is null ? ReadStatus.Unavailable : ReadStatus.NotFound, view.Newest, problems);
+            }
+
+            Repair(key, view);
+            activity?.SetTag("peervault.object_id", newest.BlobId);
+            var source = await SourceAsync(key, newest, view, problems, cancellationToken);
+            if (source is null)
+            {
+                return new ReadOutcome(problems.Count > 0 ? ReadStatus.NoIntactCopy : ReadStatus.Unavailable, newest, problems);
+            }
+
+            activity?.SetTag("peervault.served_by", source.Name);
+            try
+            {
+                if (sink.Begin(newest, source.Name) is not { } target)
+                {
+                    await source.DisposeAsync();
+                    return new ReadOutcome(ReadStatus.Served, newest, problems);
+                }
+
+                await using (source)
+                {
+                    var written = target.WholeObject
+                        ? await store.Cipher.OpenAsync(source.Sealed, target.Body, cancellationToken)
+                        : await store.Cipher.OpenRangeAsync(source.Sealed, target.Offset, target.Count, target.Body, cancellationToken);
+                    metrics.Served(written);
+                }
+
+                return new ReadOutcome(ReadStatus.Served, newest, problems);
+            }
+            catch (ObjectIntegrityException ex)
+            {
+                NodeTracing.Fail(activity, ex);
+                problems.Add($"{source.Name}: {ex.Message}");
+                if (source.Member.IsSelf)
+                {
+                    store.Quarantine(newest, ex);
+                }
+
+                excluded.Add(source.Member.Id);
+                if (sink.HasStarted)
+                {
+                    throw;
+                }
+
+                sink.Reset();
+                LogRefetching(key, source.Name);
+            }
+        }
+
+        return new ReadOutcome(ReadStatus.NoIntactCopy, null, problems);
+    }
+
+    /// <summary>The newest version of the key the reachable replicas hold (for HEAD: no bytes move).</summary>
+    public async Task<ReadOutcome> HeadAsync(string key, CancellationToken cancellationToken)
+    {
+        using var activity = tracing.StartOperation("HeadObject", key);
+        var view = await ResolveAsync(key, [], cancellationToken);
+        Repair(key, view);
+        return view.Newest is { Deleted: false } newest
+            ? new ReadOutcome(ReadStatus.Served, newest, view.Problems)
+            : new ReadOutcome(view.PlacedAnswered == 0 && view.Newest is null ? ReadStatus.Unavailable : ReadStatus.NotFound, view.Newest, view.Problems);
+    }
+
+    /// <summary>A page of live keys across the cluster, in key order.</summary>
+    public async Task<ListingPage> ListAsync(string? prefix, string? after, int limit, CancellationToken cancellationToken)
+    {
+        var sources = members.Snapshot().Where(m => !m.IsSelf && replicas.IsConnected(m)).ToList();
+        var pages = await Task.WhenAll(sources.Select(async member =>
+        {
+            try
+            {
+                return await replicas.ListAsync(member, prefix, after, limit, cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or TimeoutException or InvalidEntryException or VersionFromFutureException)
+            {
+                LogListFailed(member.Name, ex.Message);
+                return (Entries: (IReadOnlyList<IndexEntry>)[], Truncated: false);
+            }
+        }));
+        var local = store.Index.Page(prefix, after, limit);
+        var all = pages.Append((Entries: local, Truncated: local.Count >= limit)).ToList();
+
+        // A truncated source may hold more keys after its last one: only keys up to the smallest
+        // such bound are complete.
+        var bound = all.Where(p => p.Truncated && p.Entries.Count > 0).Select(p => p.Entries[^1].Key).Min(StringComparer.Ordinal);
+        var newest = new Dictionary<string, IndexEntry>(StringComparer.Ordinal);
+        foreach (var entry in all.SelectMany(p => p.Entries))
+        {
+            if (bound is null || string.CompareOrdinal(entry.Key, bound) <= 0)
+            {
+                newest[entry.Key] = newest.TryGetValue(entry.Key, out var known) && known.Version >= entry.Version ? known : entry;
+            }
+        }
+
+        var live = newest.Values.Where(e => !e.Deleted).OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
+        if (live.Count > limit)
+        {
+            return new ListingPage([.. live.Take(limit)], live[limit - 1].Key);
+        }
+
+        return new ListingPage(live, bound);
+    }
+
+    /// <summary>Asks the placed replicas (and this node) which version they hold.</summary>
+    private async Task<ReplicaView> ResolveAsync(string key, HashSet<Guid> excluded, CancellationToken cancellationToken)
+    {
+        var targets = placement.ReplicasOf(key);
+        var answers = new List<(Member Member, IndexEntry? Entry, bool HasBlob)>();
+        var problems = new List<string>();
+        if (store.Index.TryGet(key, out var mine) || targets.Any(m => m.IsSelf))
+        {
+            var hasBlob = mine is { Deleted: false } && store.TryGetLocal(key, out _);
+            if (!excluded.Contains(members.SelfId))
+            {
+                answers.Add((members.Self, mine, hasBlob));
+            }
+        }
+
+        var remote = await Task.WhenAll(targets.Where(m => !m.IsSelf && !excluded.Contains(m.Id)).Select(async member =>
+        {
+            try
+            {
+                var (entry, hasBlob) = await replicas.GetEntryAsync(member, key, options.ReadVersionTimeout, cancellationToken);
+                return (member, entry, hasBlob, (string?)null);
+            }
+            catch (VersionFromFutureException ex)
+            {
+                metrics.VersionRefused("read");
+                LogFutureVersion(key, member.Name, ex.Message);
+                return (member, (IndexEntry?)null, false, $"{member.Name}: {ex.Message}");
+            }
+            catch (Exception ex) when (ex is IOException or TimeoutException or InvalidEntryException)
+            {
+                return (member, (IndexEntry?)null, false, (string?)null);
+            }
+        }));
+        foreach (var (member, entry, hasBlob, problem) in remote)
+        {
+            if (problem is not null)
+            {
+                problems.Add(problem);
+                continue;
+            }
+
+            if (replicas.IsConnected(member))
+            {
+                answers.Add((member, entry, hasBlob));
+            }
+        }
+
+        var newest = answers.Select(a => a.Entry).OfType<IndexEntry>().MaxBy(e => e.Version);
+        var holders = newest is null ? [] : answers.Where(a => a.Entry?.Version == newest.Version && a.HasBlob).Select(a => a.Member).ToList();
+        var stale = newest is null ? [] : answers.Where(a => targets.Any(t => t.Id == a.Member.Id) && (a.Entry is null || a.Entry.Version < newest.Version)).Select(a => a.Member).ToList();
+        var placedAnswered = answers.Count(a => targets.Any(t => t.Id == a.Member.Id));
+        return new ReplicaView(newest, holders, stale, placedAnswered, problems);
+    }
+
+    /// <summary>Opens the newest copy: this node's, else a holder's (kept here first when this node is a replica).</summary>
+    private async Task<ObjectSource?> SourceAsync(string key, IndexEntry newest, ReplicaView view, List<string> problems, CancellationToken cancellationToken)
+    {
+        if (view.Holders.FirstOrDefault(m => m.IsSelf) is { } self)
+        {
+            return new ObjectSource(self, "local", store.OpenSealed(newest), null);
+        }
+
+        var thisIsReplica = placement.IsReplica(KeyPartition.Of(key), members.SelfId);
+        foreach (var holder in view.Holders.Where(m => !m.IsSelf))
+        {
+            try
+            {
+                var (entry, body) = await replicas.FetchAsync(holder, key, newest.Version, cancellationToken);
+                if (!thisIsReplica)
+                {
+                    // Not ours to keep: stream it through (still verified chunk by chunk on the way).
+                    return new ObjectSource(holder, holder.Name, body.AsStream(), null);
+                }
+
+                await using (var stream = body.AsStream())
+                {
+                    await store.AcceptReplicaAsync(entry, stream, cancellationToken);
+                }
+
+                metrics.Replicated(entry.SealedLength, "received");
+                metrics.ObjectStored("replica");
+                status.Repaired(entry.SealedLength);
+                return new ObjectSource(members.Self, holder.Name, store.OpenSealed(entry), null);
+            }
+            catch (Exception ex) when (ex is IOException or TimeoutException or ObjectIntegrityException or InvalidEntryException or VersionFromFutureException)
+            {
+                if (ex is ObjectIntegrityException)
+                {
+                    problems.Add($"{holder.Name}: {ex.Message}");
+                }
+
+                LogFetchFailed(key, holder.Name, ex.Message);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Read repair: pushes the newest version to replicas that answered with an older one or none (in the background).</summary>
+    private void Repair(string key, ReplicaView view)
+    {
+        if (view.Newest is not { } newest || view.Stale.Count == 0)
+        {
+            return;
+        }
+
+        var partition = KeyPartition.Of(key);
+        var stopping = lifetime.ApplicationStopping;
+        foreach (var member in view.Stale.Where(m => !m.IsSelf))
+        {
+            _ = Task.Run(
+                async () =>
+                {
+                    try
+                    {
+                        // Only what this node holds itself can be pushed; anti-entropy covers the rest.
+                        if (newest.Deleted)
+                        {
+                            await replicas.StoreTombstoneAsync(member, newest, stopping);
+                        }
+                        else if (store.Index.TryGet(key, out var mine) && mine.Version == newest.Version && store.TryGetLocal(key, out _))
+                        {
+                            await replicas.StoreReplicaAsync(member, newest, stopping);
+                        }
+                        else
+                        {
+                            return;
+                        }
+
+                        metrics.Repaired(newest.SealedLength, "pushed");
+                        status.MarkInSync(partition, member.Id);
+                        LogReadRepair(key, member.Name);
+                    }
+                    catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+                    {
+                        LogReplicaFailed(key, member.Name, ex.Message);
+                    }
+                },
+                CancellationToken.None);
+        }
+
+        if (view.Stale.Any(m => m.IsSelf) && newest.Deleted)
+        {
+            store.ApplyTombstone(newest);
+        }
+    }
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        Net.Rpc.PeerRequestException request => request.Code,
+        MemberUnreachableException => "unreachable",
+        TimeoutException => "timed out",
+        OperationCanceledException => "cancelled",
+        _ => "connection lost",
+    };
+
+    private sealed record ReplicaView(IndexEntry? Newest, IReadOnlyList<Member> Holders, IReadOnlyList<Member> Stale, int PlacedAnswered, IReadOnlyList<string> Problems);
+
+    /// <summary>Where the sealed bytes of a read come from.</summary>
+    private sealed class ObjectSource(Member member, string name, Stream @sealed, System.IO.Pipelines.PipeReader? reader) : IAsyncDisposable
+    {
+        public Member Member { get; } = member;
+
+        public string Name { get; } = name;
+
+        public Stream Sealed { get; } = @sealed;
+
+        public async ValueTask DisposeAsync()
+        {
+            await Sealed.DisposeAsync();
+            if (reader is not null)
+            {
+                await reader.CompleteAsync();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replicating {Key} to {PeerName} failed: {Error}")]
+    private partial void LogReplicaFailed(string key, string peerName, string error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Not replicating {Key} to {PeerName}: not connected; repair will bring it later")]
+    private partial void LogReplicaSkipped(string key, string peerName);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Peer {PeerName} refused replica of {Key}: cluster key id mismatch ({Detail})")]
+    private partial void LogKeyMismatch(string key, string peerName, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fetching {Key} from {PeerName} failed: {Error}")]
+    private partial void LogFetchFailed(string key, string peerName, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Copy of {Key} from {Source} failed verification; reading another replica's")]
+    private partial void LogRefetching(string key, string source);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Read repair sent the newest {Key} to {PeerName}")]
+    private partial void LogReadRepair(string key, string peerName);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listing keys on {PeerName} failed: {Error}")]
+    private partial void LogListFailed(string peerName, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused the version {PeerName} holds of {Key}: {Reason}")]
+    private partial void LogFutureVersion(string key, string peerName, string reason);
+}

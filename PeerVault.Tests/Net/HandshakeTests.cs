@@ -1,0 +1,219 @@
+using Microsoft.Extensions.Time.Testing;
+using PeerVault.Node.Net;
+using PeerVault.Node.Security;
+using PeerVault.Tests.Infrastructure;
+
+namespace PeerVault.Tests.Net;
+
+public sealed class HandshakeTests
+{
+    private static readonly AuthToken Token = AuthToken.Parse("correct horse battery staple");
+    private static readonly NodeIdentity Alice = new(Guid.NewGuid(), "alice");
+    private static readonly NodeIdentity Bob = new(Guid.NewGuid(), "bob");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Handshake Party(NodeIdentity self, AuthToken? token = null, TimeProvider? time = null, ReplayCache? replays = null)
+    {
+        time ??= TimeProvider.System;
+        return new Handshake(self, token ?? Token, time, replays ?? new ReplayCache(time, Handshake.MaxClockSkew)) { StepTimeout = TimeSpan.FromSeconds(3) };
+    }
+
+    /// <summary>Runs both sides; returns each side's result or failure.</summary>
+    private static async Task<(Task<HandshakeResult> Dial, Task<HandshakeResult> Accept)> RunAsync(LoopbackPair pair, Handshake dialer, Handshake listener, string? expectedName = null)
+    {
+        var accept = listener.AcceptAsync(pair.Listener, Ct);
+        var dial = dialer.DialAsync(pair.Dialer, expectedName, Ct);
+        try
+        {
+            await Task.WhenAll(accept, dial);
+        }
+        catch (PeerProtocolException)
+        {
+            // Inspected by the caller.
+        }
+
+        // A side that failed closes its end, which ends the other side's wait too.
+        await Task.WhenAny(Task.WhenAll(accept, dial), Task.Delay(TimeSpan.FromSeconds(5), Ct));
+        return (dial, accept);
+    }
+
+    [Fact]
+    public async Task Nodes_with_the_same_token_learn_each_others_identity_and_protect_later_frames()
+    {
+        await using var pair = await LoopbackPair.ConnectAsync();
+        var (dial, accept) = await RunAsync(pair, Party(Alice), Party(Bob), expectedName: "bob");
+
+        var dialer = await dial;
+        var listener = await accept;
+        Assert.Equal(Bob, dialer.Peer);
+        Assert.Equal(Alice, listener.Peer);
+        Assert.True(dialer.IsDialer);
+        Assert.False(listener.IsDialer);
+
+        pair.Dialer.Protect(dialer.Protector);
+        pair.Listener.Protect(listener.Protector);
+        await pair.Dialer.WriteFrameAsync(FrameType.Message, "ping"u8.ToArray(), Ct);
+        await pair.Listener.WriteFrameAsync(FrameType.Message, "pong"u8.ToArray(), Ct);
+        using var atListener = await pair.Listener.ReadFrameAsync(Ct);
+        using var atDialer = await pair.Dialer.ReadFrameAsync(Ct);
+        Assert.Equal("ping"u8.ToArray(), atListener!.Payload.ToArray());
+        Assert.Equal("pong"u8.ToArray(), atDialer!.Payload.ToArray());
+    }
+
+    [Fact]
+    public async Task A_dialer_with_the_wrong_token_is_refused_by_both_sides()
+    {
+        await using var pair = await LoopbackPair.ConnectAsync();
+        var (dial, accept) = await RunAsync(pair, Party(Alice, AuthToken.Parse("not the cluster's token!")), Party(Bob));
+
+        var dialError = await Assert.ThrowsAsync<PeerProtocolException>(() => dial);
+        Assert.Equal(RejectReason.WrongToken, dialError.Reason);
+        await Assert.ThrowsAsync<PeerProtocolException>(() => accept);
+    }
+
+    [Fact]
+    public async Task A_listener_with_the_wrong_token_cannot_fool_the_dialer()
+    {
+        await using var pair = await LoopbackPair.ConnectAsync();
+        var (dial, _) = await RunAsync(pair, Party(Alice), Party(Bob, AuthToken.Parse("an impostor's token value")));
+
+        var error = await Assert.ThrowsAsync<PeerProtocolException>(() => dial);
+        Assert.Equal(RejectReason.WrongToken, error.Reason);
+    }
+
+    [Fact]
+    public async Task A_captured_handshake_replayed_byte_for_byte_is_refused()
+    {
+        var replays = new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew);
+        var listener = Party(Bob, replays: replays);
+        RecordingStream? capture = null;
+        await using (var pair = await LoopbackPair.ConnectAsync(s => capture = new RecordingStream(s)))
+        {
+            var (dial, accept) = await RunAsync(pair, Party(Alice), listener);
+            await dial;
+            await accept;
+        }
+
+        // The attacker sends the dialer's captured bytes (hello, then proof) over a new connection.
+        await using (var replay = await LoopbackPair.ConnectAsync(s => new ReplayingStream(s, capture!.Written)))
+        {
+            var accept = listener.AcceptAsync(replay.Listener, Ct);
+            var error = await Assert.ThrowsAsync<PeerProtocolException>(() => accept);
+            Assert.Equal(RejectReason.Replay, error.Reason);
+        }
+
+        // Even a listener that has never seen the nonce (restarted, empty cache) refuses the old proof:
+        // it is bound to the listener's fresh nonce of the original connection.
+        await using (var replay = await LoopbackPair.ConnectAsync(s => new ReplayingStream(s, capture!.Written)))
+        {
+            var accept = Party(Bob).AcceptAsync(replay.Listener, Ct);
+            var error = await Assert.ThrowsAsync<PeerProtocolException>(() => accept);
+            Assert.Equal(RejectReason.WrongToken, error.Reason);
+        }
+    }
+
+    [Theory]
+    [InlineData(31)]
+    [InlineData(-31)]
+    [InlineData(3600)]
+    public async Task A_hello_from_a_clock_beyond_the_skew_window_is_refused(int offsetSeconds)
+    {
+        var skewed = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(offsetSeconds));
+        await using var pair = await LoopbackPair.ConnectAsync();
+        var (_, accept) = await RunAsync(pair, Party(Alice, time: skewed), Party(Bob));
+
+        var error = await Assert.ThrowsAsync<PeerProtocolException>(() => accept);
+        Assert.Equal(RejectReason.ClockSkew, error.Reason);
+    }
+
+    [Fact]
+    public async Task A_hello_within_the_skew_window_is_accepted()
+    {
+        var skewed = new FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(20));
+        await using var pair = await LoopbackPair.ConnectAsync();
+        var (dial, accept) = await RunAsync(pair, Party(Alice, time: skewed), Party(Bob));
+
+        Assert.Equal(Bob, (await dial).Peer);
+        Assert.Equal(Alice, (await accept).Peer);
+    }
+
+    [Fact]
+    public async Task A_listener_that_is_not_the_node_the_dialer_expected_is_refused()
+    {
+        await using var pair = await LoopbackPair.ConnectAsync();
+        var (dial, _) = await RunAsync(pair, Party(Alice), Party(Bob), expectedName: "carol");
+
+        var error = await Assert.ThrowsAsync<PeerProtocolException>(() => dial);
+        Assert.Equal(RejectReason.IdentityMismatch, error.Reason);
+        Assert.Contains("carol", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_peer_claiming_this_nodes_identity_is_refused()
+    {
+        var impostor = new NodeIdentity(Bob.Id, "mallory");
+        await using var pair = await LoopbackPair.ConnectAsync();
+        var (dial, accept) = await RunAsync(pair, Party(impostor), Party(Bob));
+
+        Assert.Equal(RejectReason.SelfConnection, (await Assert.ThrowsAsync<PeerProtocolException>(() => accept)).Reason);
+        Assert.Equal(RejectReason.SelfConnection, (await Assert.ThrowsAsync<PeerProtocolException>(() => dial)).Reason);
+    }
+
+    [Fact]
+    public async Task A_silent_dialer_is_dropped_at_the_step_deadline()
+    {
+        await using var pair = await LoopbackPair.ConnectAsync();
+        var listener = new Handshake(Bob, Token, TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew)) { StepTimeout = TimeSpan.FromMilliseconds(300) };
+
+        var error = await Assert.ThrowsAsync<PeerProtocolException>(() => listener.AcceptAsync(pair.Listener, Ct));
+        Assert.Equal(RejectReason.Timeout, error.Reason);
+    }
+
+    /// <summary>Writes a fixed capture to the peer as soon as the connection opens, ignoring what comes back.</summary>
+    private sealed class ReplayingStream : Stream
+    {
+        private readonly Stream _inner;
+
+        public ReplayingStream(Stream inner, byte[] capture)
+        {
+            _inner = inner;
+            _inner.Write(capture);
+            _inner.Flush();
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+
+        public override void Write(byte[] buffer, int offset, int count) => _inner.Write(buffer, offset, count);
+
+        public override void Flush() => _inner.Flush();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
