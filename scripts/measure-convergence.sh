@@ -11,7 +11,7 @@ counts=("${@:-1000 10000}")
 [ $# -eq 0 ] && counts=(1000 10000)
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${KEEP:-}" ] && echo "logs kept in $work" >&2 || rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null; [ -n "${KEEP:-}" ] && echo "logs kept in $work" >&2 || rm -rf "$work"' EXIT
 
 dotnet build "$root/PeerVault.Node" -c Release -v q -nologo >/dev/null
 dll="$root/PeerVault.Node/bin/Release/net10.0/PeerVault.Node.dll"

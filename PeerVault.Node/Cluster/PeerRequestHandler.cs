@@ -202,6 +202,7 @@ public sealed partial class PeerRequestHandler(
         var newer = new List<WireEntry>();
         var wanted = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var truncated = false;
         foreach (var partition in compare.Partitions.Where(p => p is >= 0 and < KeyPartition.Count))
         {
             foreach (var mine in store.Index.EntriesIn(partition))
@@ -209,7 +210,15 @@ public sealed partial class PeerRequestHandler(
                 seen.Add(mine.Key);
                 if (!theirs.TryGetValue(mine.Key, out var version) || version < mine.Version)
                 {
-                    newer.Add(mine.ToWire());
+                    // One answer must fit a frame: the requester asks again for the rest.
+                    if (newer.Count < MaxEntriesPerMessage)
+                    {
+                        newer.Add(mine.ToWire());
+                    }
+                    else
+                    {
+                        truncated = true;
+                    }
                 }
                 else if (version > mine.Version)
                 {
@@ -219,7 +228,7 @@ public sealed partial class PeerRequestHandler(
         }
 
         wanted.AddRange(theirs.Keys.Where(k => !seen.Contains(k)));
-        return new EntriesDiffer(newer, wanted);
+        return new EntriesDiffer(newer, [.. wanted.Take(MaxEntriesPerMessage)], truncated || wanted.Count > MaxEntriesPerMessage);
     }
 
     private static string Outcome(ApplyOutcome outcome) => outcome.ToString().ToLowerInvariant();

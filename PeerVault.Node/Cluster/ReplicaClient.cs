@@ -99,11 +99,11 @@ public sealed class ReplicaClient(PeerConnections connections, ObjectStore store
         return answer.Partitions;
     }
 
-    public async Task<(IReadOnlyList<IndexEntry> Newer, IReadOnlyList<string> Wanted)> CompareEntriesAsync(Member target, IReadOnlyList<int> partitions, IReadOnlyList<IndexEntry> mine, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<IndexEntry> Newer, IReadOnlyList<string> Wanted, bool Truncated)> CompareEntriesAsync(Member target, IReadOnlyList<int> partitions, IReadOnlyList<IndexEntry> mine, CancellationToken cancellationToken)
     {
         var session = SessionOf(target);
         var answer = await session.RequestAsync(new CompareEntries(partitions, [.. mine.Select(e => new EntryVersion(e.Key, e.Version.ToString()))]), options.RequestTimeout, cancellationToken);
-        return ([.. answer.Newer.Select(e => e.FromWire(clock))], answer.Wanted);
+        return ([.. answer.Newer.Select(e => e.FromWire(clock))], answer.Wanted, answer.Truncated);
     }
 
     public async Task<bool> ForgetIfVersionAsync(Member target, string key, ObjectVersion version, CancellationToken cancellationToken)

@@ -21,7 +21,17 @@ public static class AppHostRunner
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static async Task<DistributedApplication> StartAsync(AppHostScope scope, bool dashboard = false, params string[] arguments)
+    public static Task<DistributedApplication> StartAsync(AppHostScope scope, bool dashboard = false, params string[] arguments)
+        => StartCoreAsync(scope, dashboard, configure: null, arguments);
+
+    /// <summary>
+    /// Starts the AppHost after <paramref name="configure"/> has changed its model (the AppHost's
+    /// own code has run by then): add resources, override environment variables, and so on.
+    /// </summary>
+    public static Task<DistributedApplication> StartAsync(AppHostScope scope, Action<IDistributedApplicationTestingBuilder> configure, params string[] arguments)
+        => StartCoreAsync(scope, dashboard: false, configure, arguments);
+
+    private static async Task<DistributedApplication> StartCoreAsync(AppHostScope scope, bool dashboard, Action<IDistributedApplicationTestingBuilder>? configure, string[] arguments)
     {
         string[] args = [.. scope.Arguments, .. arguments];
         if (dashboard)
@@ -36,6 +46,7 @@ public static class AppHostRunner
             Ct);
         var logs = new CapturedLogs("apphost");
         builder.Services.AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        configure?.Invoke(builder);
         var app = await builder.BuildAsync(Ct);
         Logs.Add(app, logs);
         await app.StartAsync(Ct);

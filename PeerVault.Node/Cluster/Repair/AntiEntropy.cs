@@ -8,13 +8,17 @@ using PeerVault.Node.Storage;
 namespace PeerVault.Node.Cluster.Repair;
 
 /// <summary>What one anti-entropy pass did.</summary>
-public sealed record SyncReport(int Peers, int PartitionsCompared, int PartitionsDiffering, int Pulled, int Pushed, int Offloaded, int Failed);
+public sealed record SyncReport(int Peers, int PartitionsCompared, int PartitionsDiffering, int Pulled, int Pushed, int Offloaded, int Failed)
+{
+    /// <summary>The peer had more to send than one answer carried.</summary>
+    public bool Truncated { get; init; }
+}
 
 /// <summary>
 /// Makes replicas agree without any client reading their keys, as Cassandra's repair and Garage's
 /// table sync do. With each peer, this node compares the digests of every partition both hold (one
-/// message), then only for partitions that differ compares entries (key and version), pulls what
-/// the peer holds newer (tombstones included) and pushes what it holds newer itself. It runs every
+/// message), then only for partitions that differ compares entries (key and version) and pulls what
+/// the peer holds newer (tombstones included); the peer does the same the other way. It runs every
 /// sync interval, at once when a peer (re)connects, and soon after membership changes, when it also
 /// hands off partitions this node no longer holds (rebalancing) and drops them once every new
 /// replica confirms it has them. Transfers are rate-limited so clients keep priority.
@@ -32,7 +36,7 @@ public sealed partial class AntiEntropy(
     TimeProvider time,
     ILogger<AntiEntropy> logger) : BackgroundService
 {
-    private const int TransfersInFlight = 4;
+    private const int TransfersInFlight = 8;
 
     private readonly Channel<Request> _requests = Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
     private long _membershipVersionSeen = -1;
@@ -134,7 +138,14 @@ public sealed partial class AntiEntropy(
         var report = new SyncReport(1, shared.Count, differing.Count, 0, 0, 0, 0);
         foreach (var batch in Batches(differing))
         {
-            report = Add(report, await RepairAsync(peer, batch, pull: true, cancellationToken));
+            // A peer holding far more of these partitions than this node answers in parts.
+            SyncReport part;
+            do
+            {
+                part = await RepairAsync(peer, batch, pull: true, cancellationToken);
+                report = Add(report, part);
+            }
+            while (part.Truncated && part.Failed == 0 && part.Pulled > 0);
         }
 
         if (report.Pulled + report.Pushed > 0)
@@ -154,9 +165,10 @@ public sealed partial class AntiEntropy(
     {
         IReadOnlyList<IndexEntry> newer;
         IReadOnlyList<string> wanted;
+        bool truncated;
         try
         {
-            (newer, wanted) = await replicas.CompareEntriesAsync(peer, partitions, [.. partitions.SelectMany(store.Index.EntriesIn)], cancellationToken);
+            (newer, wanted, truncated) = await replicas.CompareEntriesAsync(peer, partitions, [.. partitions.SelectMany(store.Index.EntriesIn)], cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or TimeoutException or InvalidEntryException or VersionFromFutureException)
         {
@@ -169,8 +181,10 @@ public sealed partial class AntiEntropy(
             return new SyncReport(0, 0, 0, 0, 0, 0, 1);
         }
 
+        // Replicas each pull what they lack (the peer runs the same pass against this node), so an
+        // object crosses once; only a hand-off, where the receiver would never ask, pushes.
         var toPull = pull ? newer.Where(e => !store.Index.TryGet(e.Key, out var mine) || mine.Version < e.Version).ToList() : [];
-        var toPush = wanted.Where(k => store.Index.TryGet(k, out _)).ToList();
+        var toPush = pull ? [] : wanted.Where(k => store.Index.TryGet(k, out _)).ToList();
         status.AddBacklog(toPull.Count + toPush.Count);
         var failed = 0;
         await Parallel.ForEachAsync(
@@ -201,7 +215,7 @@ public sealed partial class AntiEntropy(
             }
         }
 
-        return new SyncReport(0, 0, 0, toPull.Count, toPush.Count, 0, failed);
+        return new SyncReport(0, 0, 0, toPull.Count, toPush.Count, 0, failed) { Truncated = truncated };
     }
 
     private async Task<long> PullAsync(Member peer, IndexEntry entry, CancellationToken cancellationToken)
@@ -281,8 +295,8 @@ public sealed partial class AntiEntropy(
             {
                 try
                 {
-                    var (_, wanted) = await replicas.CompareEntriesAsync(target, [partition], store.Index.EntriesIn(partition), cancellationToken);
-                    confirmed &= wanted.Count == 0;
+                    var (_, wanted, truncated) = await replicas.CompareEntriesAsync(target, [partition], store.Index.EntriesIn(partition), cancellationToken);
+                    confirmed &= wanted.Count == 0 && !truncated;
                 }
                 catch (Exception ex) when (ex is IOException or TimeoutException or InvalidEntryException or VersionFromFutureException)
                 {

@@ -100,8 +100,12 @@ public sealed record PartitionsDiffer(IReadOnlyList<int> Partitions) : PeerMessa
 /// <summary>Anti-entropy, step 2: every entry I hold in these partitions; send what I lack, ask what you lack.</summary>
 public sealed record CompareEntries(IReadOnlyList<int> Partitions, IReadOnlyList<EntryVersion> Entries) : PeerRequest<EntriesDiffer>;
 
-/// <summary>Entries the responder holds newer (or the requester lacks), and keys the responder wants from the requester.</summary>
-public sealed record EntriesDiffer(IReadOnlyList<WireEntry> Newer, IReadOnlyList<string> Wanted) : PeerMessage;
+/// <summary>
+/// Entries the responder holds newer (or the requester lacks), and keys the responder wants from the
+/// requester. <see cref="Truncated"/>: more newer entries exist than one answer carries; ask again
+/// once these are applied.
+/// </summary>
+public sealed record EntriesDiffer(IReadOnlyList<WireEntry> Newer, IReadOnlyList<string> Wanted, bool Truncated) : PeerMessage;
 
 /// <summary>Tombstone collection: drop the key if you still hold exactly this version.</summary>
 public sealed record ForgetIfVersion(string Key, string Version) : PeerRequest<Forgotten>;
