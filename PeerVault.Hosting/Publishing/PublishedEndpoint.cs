@@ -1,3 +1,4 @@
+using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 
 namespace PeerVault.Hosting.Publishing;
@@ -9,6 +10,22 @@ internal sealed record PublishedEndpoint(string Name, string Scheme, int TargetP
     public const int DotnetImageHttpPort = 8080;
 
     public bool IsHttp => Scheme is "http" or "https";
+
+    /// <summary>One property of this endpoint (an expression's <c>.url</c>, <c>.port</c>…) when the resource is reached at <paramref name="host"/>.</summary>
+    public string Property(EndpointProperty property, string host, string resourceName)
+    {
+        var port = TargetPort.ToString(CultureInfo.InvariantCulture);
+        return property switch
+        {
+            EndpointProperty.Url => $"{Scheme}://{host}:{port}",
+            EndpointProperty.Host or EndpointProperty.IPV4Host => host,
+            EndpointProperty.Port or EndpointProperty.TargetPort => port,
+            EndpointProperty.HostAndPort => $"{host}:{port}",
+            EndpointProperty.Scheme => Scheme,
+            EndpointProperty.TlsEnabled => Scheme == "https" ? "true" : "false",
+            _ => throw new NotSupportedException($"Endpoint property {property} of '{resourceName}'."),
+        };
+    }
 
     /// <summary>
     /// Resolves the container ports as Aspire's publishers do (<see cref="ResourceExtensions.ResolveEndpoints"/>):

@@ -106,57 +106,53 @@ public sealed partial class PeerSession : IAsyncDisposable
     public async Task<TResponse> RequestAsync<TResponse>(PeerRequest<TResponse> request, TimeSpan timeout, CancellationToken cancellationToken)
         where TResponse : PeerMessage
     {
-        var id = NextId();
-        var reply = Expect(id);
-        try
+        var answer = await ExchangeAsync(request, body: null, timeout, cancellationToken);
+        if (answer.Body is { } unexpected)
         {
-            await SendAsync(FrameType.Message, Outgoing(id, replyTo: 0, request), cancellationToken);
-            var answer = await reply.Task.WaitAsync(timeout, cancellationToken);
-            if (answer.Body is { } unexpected)
-            {
-                await unexpected.CompleteAsync();
-            }
+            await unexpected.CompleteAsync();
+        }
 
-            return Unwrap<TResponse>(answer.Envelope);
-        }
-        finally
-        {
-            _pending.TryRemove(id, out _);
-        }
+        return Unwrap<TResponse>(answer.Envelope);
     }
 
     /// <summary>Sends a request whose answer is a stream (a typed header, then the bytes the caller must read).</summary>
     public async Task<(TResponse Header, PipeReader Body)> RequestStreamAsync<TResponse>(PeerRequest<TResponse> request, TimeSpan timeout, CancellationToken cancellationToken)
         where TResponse : PeerMessage
     {
-        var id = NextId();
-        var reply = Expect(id);
-        try
-        {
-            await SendAsync(FrameType.Message, Outgoing(id, replyTo: 0, request), cancellationToken);
-            var answer = await reply.Task.WaitAsync(timeout, cancellationToken);
-            var header = Unwrap<TResponse>(answer.Envelope);
-            return answer.Body is { } body
-                ? (header, body)
-                : throw new PeerRequestException(PeerError.Io, $"{Peer.Name} answered {request.GetType().Name} without a stream.");
-        }
-        finally
-        {
-            _pending.TryRemove(id, out _);
-        }
+        var answer = await ExchangeAsync(request, body: null, timeout, cancellationToken);
+        var header = Unwrap<TResponse>(answer.Envelope);
+        return answer.Body is { } body
+            ? (header, body)
+            : throw new PeerRequestException(PeerError.Io, $"{Peer.Name} answered {request.GetType().Name} without a stream.");
     }
 
     /// <summary>Sends a request followed by <paramref name="source"/>'s bytes as its stream, then waits for the typed response.</summary>
     public async Task<TResponse> SendStreamAsync<TResponse>(PeerRequest<TResponse> request, Stream source, TimeSpan replyTimeout, CancellationToken cancellationToken)
         where TResponse : PeerMessage
     {
+        ArgumentNullException.ThrowIfNull(source);
+        var answer = await ExchangeAsync(request, source, replyTimeout, cancellationToken);
+        return Unwrap<TResponse>(answer.Envelope);
+    }
+
+    /// <summary>Sends a request (as a message, or as a stream when it has a body) and waits for the reply to its id.</summary>
+    private async Task<Reply> ExchangeAsync(PeerMessage request, Stream? body, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var id = NextId();
         var reply = Expect(id);
         try
         {
-            await SendStreamCoreAsync(Outgoing(id, replyTo: 0, request), source, cancellationToken);
-            var answer = await reply.Task.WaitAsync(replyTimeout, cancellationToken);
-            return Unwrap<TResponse>(answer.Envelope);
+            var envelope = Outgoing(id, replyTo: 0, request);
+            if (body is null)
+            {
+                await SendAsync(FrameType.Message, envelope, cancellationToken);
+            }
+            else
+            {
+                await SendStreamCoreAsync(envelope, body, cancellationToken);
+            }
+
+            return await reply.Task.WaitAsync(timeout, cancellationToken);
         }
         finally
         {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 
 namespace PeerVault.Hosting.Publishing.Compose;
@@ -22,18 +21,7 @@ internal sealed class ComposeAddressing(PublishedApplication application) : IVal
         ArgumentNullException.ThrowIfNull(endpoint);
         var target = application[endpoint.Resource];
         var published = target.Endpoints.Single(e => e.Name == endpoint.EndpointName);
-        var host = ServiceName(target.Resource);
-        var port = published.TargetPort.ToString(CultureInfo.InvariantCulture);
-        return property switch
-        {
-            EndpointProperty.Url => $"{published.Scheme}://{host}:{port}",
-            EndpointProperty.Host or EndpointProperty.IPV4Host => host,
-            EndpointProperty.Port or EndpointProperty.TargetPort => port,
-            EndpointProperty.HostAndPort => $"{host}:{port}",
-            EndpointProperty.Scheme => published.Scheme,
-            EndpointProperty.TlsEnabled => published.Scheme == "https" ? "true" : "false",
-            _ => throw new NotSupportedException($"Endpoint property {property} of '{endpoint.Resource.Name}'."),
-        };
+        return published.Property(property, ServiceName(target.Resource), endpoint.Resource.Name);
     }
 
     public string Parameter(ParameterResource parameter) => Require(RequiredVariable.For(parameter));
