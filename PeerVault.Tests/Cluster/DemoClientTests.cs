@@ -3,6 +3,7 @@ using PeerVault.Tests.Infrastructure;
 namespace PeerVault.Tests.Cluster;
 
 /// <summary>The demo client as a real process, finding the nodes through service-discovery configuration.</summary>
+[Trait("Category", "Distributed")]
 [Collection(nameof(TelemetrySerial))]
 public sealed class DemoClientTests
 {

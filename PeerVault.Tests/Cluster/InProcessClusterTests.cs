@@ -3,6 +3,7 @@ using PeerVault.Tests.Infrastructure;
 
 namespace PeerVault.Tests.Cluster;
 
+[Trait("Category", "InProcess")]
 public sealed class InProcessClusterTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

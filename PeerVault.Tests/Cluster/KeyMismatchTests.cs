@@ -4,6 +4,7 @@ using PeerVault.Tests.Infrastructure;
 
 namespace PeerVault.Tests.Cluster;
 
+[Trait("Category", "InProcess")]
 public sealed class KeyMismatchTests
 {
     [Fact]

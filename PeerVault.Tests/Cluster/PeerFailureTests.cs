@@ -9,6 +9,7 @@ using PeerVault.Tests.Infrastructure;
 
 namespace PeerVault.Tests.Cluster;
 
+[Trait("Category", "InProcess")]
 public sealed class PeerFailureTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

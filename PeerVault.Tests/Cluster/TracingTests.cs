@@ -4,6 +4,7 @@ using PeerVault.Tests.Infrastructure;
 namespace PeerVault.Tests.Cluster;
 
 /// <summary>One client operation is one trace across every node it touches, joined through the P2P message's trace context.</summary>
+[Trait("Category", "InProcess")]
 [Collection(nameof(TelemetrySerial))]
 public sealed class TracingTests
 {

@@ -5,6 +5,7 @@ using System.Text;
 namespace PeerVault.Tests.Infrastructure;
 
 /// <summary>The fault-injecting proxy the distributed fault tests route peer traffic through.</summary>
+[Trait("Category", "Unit")]
 public sealed class FaultProxyTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -5,6 +5,7 @@ using PeerVault.Tests.Infrastructure;
 
 namespace PeerVault.Tests.Net;
 
+[Trait("Category", "Unit")]
 public sealed class FrameCodecTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

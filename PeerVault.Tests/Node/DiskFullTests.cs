@@ -5,6 +5,7 @@ using PeerVault.Tests.Infrastructure;
 namespace PeerVault.Tests.Node;
 
 /// <summary>A node whose disk fills up mid-write: a clear 507, nothing half-written, nothing lost.</summary>
+[Trait("Category", "InProcess")]
 public sealed class DiskFullTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

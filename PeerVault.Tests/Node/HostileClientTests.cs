@@ -6,6 +6,7 @@ using PeerVault.Tests.Infrastructure;
 namespace PeerVault.Tests.Node;
 
 /// <summary>Raw TCP clients that break the protocol are cut off; the node keeps serving everyone else.</summary>
+[Trait("Category", "InProcess")]
 public sealed class HostileClientTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -3,6 +3,7 @@ using PeerVault.Tests.Infrastructure;
 namespace PeerVault.Tests.Node;
 
 /// <summary>The node executable itself, as a user starts it: separate OS processes on loopback.</summary>
+[Trait("Category", "Distributed")]
 public sealed class NodeProcessTests
 {
     private static Dictionary<string, string?> Environment(string name, ClusterSecrets secrets, string dataDirectory, string bootstrap = "") => new()

@@ -7,6 +7,7 @@ using PeerVault.Tests.Infrastructure;
 
 namespace PeerVault.Tests.Storage;
 
+[Trait("Category", "Unit")]
 public sealed class CrashSafetyTests
 {
     private static readonly NodeIdentity Self = new(Guid.NewGuid(), "node1");

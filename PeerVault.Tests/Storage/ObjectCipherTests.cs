@@ -4,6 +4,7 @@ using PeerVault.Node.Storage;
 
 namespace PeerVault.Tests.Storage;
 
+[Trait("Category", "Unit")]
 public sealed class ObjectCipherTests
 {
     private const int Chunk = ObjectCipher.MinChunkSize;

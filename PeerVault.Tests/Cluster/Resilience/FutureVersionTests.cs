@@ -17,6 +17,7 @@ namespace PeerVault.Tests.Cluster.Resilience;
 /// the node's receiving path: a real in-process node, and a peer that knows the auth token dialing
 /// its P2P port and sending entries stamped a day ahead, over the real protocol.
 /// </summary>
+[Trait("Category", "InProcess")]
 public sealed class FutureVersionTests
 {
     private static readonly TimeSpan Reply = TimeSpan.FromSeconds(10);
