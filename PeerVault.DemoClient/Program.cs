@@ -25,7 +25,15 @@ builder.Services.ConfigureAll<HttpStandardResilienceOptions>(resilience =>
 builder.Services.AddSingleton(DemoOptions.From(builder.Configuration, args));
 builder.Services.AddSingleton(Console.Out);
 builder.Services.AddSingleton<DemoRunner>();
-builder.Services.AddHttpClient("peervault");
+// Every node call carries the API key the AppHost gives the demo (PEERVAULT_API_KEY).
+var apiKey = builder.Configuration["PEERVAULT_API_KEY"];
+builder.Services.AddHttpClient("peervault", http =>
+{
+    if (!string.IsNullOrEmpty(apiKey))
+    {
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+    }
+});
 
 using var host = builder.Build();
 await host.StartAsync();

@@ -27,7 +27,7 @@ public static class NodeCommands
                 try
                 {
                     var endpoint = node.GetEndpoint("http");
-                    using var http = clients.CreateClient(NodeStatus.HttpClientName);
+                    using var http = await NodeStatus.CreateClientAsync(clients, node, context.CancellationToken);
                     http.Timeout = TimeSpan.FromMinutes(10);
                     using var response = await http.PostAsync(new Uri($"{endpoint.Url}/v1/cluster/sync"), content: null, context.CancellationToken);
                     var report = await response.Content.ReadAsStringAsync(context.CancellationToken);

@@ -10,6 +10,9 @@ public static class NodeEnvironment
     public const string DataDirectory = "PEERVAULT_DATA_DIR";
     public const string ClusterKey = "PEERVAULT_CLUSTER_KEY";
     public const string AuthToken = "PEERVAULT_AUTH_TOKEN";
+
+    /// <summary>The admin API key a node accepts, and a client sends as <c>Authorization: Bearer</c>.</summary>
+    public const string ApiKey = "PEERVAULT_API_KEY";
     public const string P2PPort = "P2P_PORT";
 
     /// <summary>Comma-separated <c>host:port</c> peers; a host name may resolve to several addresses (a headless Service).</summary>

@@ -18,7 +18,7 @@ internal sealed record NodeStatus(string Name, IReadOnlyList<(string Name, strin
     public static async Task<NodeStatus> ReadAsync(IHttpClientFactory clients, IResource resource, CancellationToken cancellationToken)
     {
         var endpoint = ((IResourceWithEndpoints)resource).GetEndpoint("http");
-        using var http = clients.CreateClient(HttpClientName);
+        using var http = await CreateClientAsync(clients, resource, cancellationToken);
         var json = await http.GetFromJsonAsync<JsonElement>(new Uri($"{endpoint.Url}/v1/cluster"), cancellationToken);
         var node = json.GetProperty("node");
         var peers = json.GetProperty("members").EnumerateArray()
@@ -27,6 +27,18 @@ internal sealed record NodeStatus(string Name, IReadOnlyList<(string Name, strin
             .ToList();
         var replication = json.GetProperty("replication");
         return new NodeStatus(node.GetProperty("name").GetString() ?? resource.Name, peers, replication.GetProperty("underReplicated").GetInt32(), replication.GetProperty("repairBacklog").GetInt32());
+    }
+
+    /// <summary>An HTTP client for the AppHost's own calls to a node, carrying the node's admin API key.</summary>
+    public static async Task<HttpClient> CreateClientAsync(IHttpClientFactory clients, IResource resource, CancellationToken cancellationToken)
+    {
+        var http = clients.CreateClient(HttpClientName);
+        if (resource.TryGetLastAnnotation<NodeApiKeyAnnotation>(out var key) && await key.Key.GetValueAsync(cancellationToken) is { Length: > 0 } value)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", value);
+        }
+
+        return http;
     }
 
     /// <summary>One line for the dashboard's health column.</summary>

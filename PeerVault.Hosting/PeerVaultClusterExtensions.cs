@@ -6,16 +6,21 @@ using Microsoft.Extensions.Logging;
 
 namespace PeerVault.Hosting;
 
+/// <summary>The secrets every node of a cluster shares, as secret parameters.</summary>
+/// <param name="ClusterKey">The key (64 hex characters) every node derives object encryption keys from.</param>
+/// <param name="AuthToken">The secret nodes prove to each other in the handshake.</param>
+/// <param name="ApiKey">The admin API key clients send as <c>Authorization: Bearer</c>.</param>
+public sealed record PeerVaultSecrets(
+    IResourceBuilder<ParameterResource> ClusterKey,
+    IResourceBuilder<ParameterResource> AuthToken,
+    IResourceBuilder<ParameterResource> ApiKey);
+
 /// <summary>The resources of one PeerVault cluster in an Aspire application.</summary>
-public sealed class PeerVaultCluster(string name, IResourceBuilder<ParameterResource> clusterKey, IResourceBuilder<ParameterResource> authToken, IReadOnlyList<IResourceBuilder<ProjectResource>> nodes)
+public sealed class PeerVaultCluster(string name, PeerVaultSecrets secrets, IReadOnlyList<IResourceBuilder<ProjectResource>> nodes)
 {
     public string Name { get; } = name;
 
-    /// <summary>The shared cluster key (64 hex characters) every node seals and opens objects with.</summary>
-    public IResourceBuilder<ParameterResource> ClusterKey { get; } = clusterKey;
-
-    /// <summary>The shared secret nodes prove to each other in the handshake.</summary>
-    public IResourceBuilder<ParameterResource> AuthToken { get; } = authToken;
+    public PeerVaultSecrets Secrets { get; } = secrets;
 
     public IReadOnlyList<IResourceBuilder<ProjectResource>> Nodes { get; } = nodes;
 }
@@ -66,6 +71,9 @@ public static partial class PeerVaultClusterExtensions
             .WithDescription("The key every node derives object encryption keys from: 64 hex characters (`openssl rand -hex 32`). Changing it makes stored objects unreadable unless the old key is kept in PEERVAULT_PREVIOUS_CLUSTER_KEYS.", enableMarkdown: true);
         var authToken = builder.AddParameter("auth-token", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
             .WithDescription("The secret nodes prove to each other before they exchange anything (16 characters or more).");
+        var apiKey = builder.AddParameter("api-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
+            .WithDescription("The admin API key: clients send it as `Authorization: Bearer <key>` (16 characters or more). Scoped keys for other clients go in `PEERVAULT_API_KEYS_FILE`.", enableMarkdown: true);
+        var secrets = new PeerVaultSecrets(clusterKey, authToken, apiKey);
 
         // Node settings for every node, from the AppHost's configuration: e.g.
         // --PeerVault:NodeEnvironment:PEERVAULT_REPLICAS=2 (tests use it to shorten intervals).
@@ -78,7 +86,7 @@ public static partial class PeerVaultClusterExtensions
         var members = new List<IResourceBuilder<ProjectResource>>();
         for (var ordinal = 0; ordinal < nodes; ordinal++)
         {
-            var node = builder.AddPeerVaultNode<TNode>($"node{ordinal + 1}", clusterKey, authToken, Path.Combine(dataRoot, $"node{ordinal + 1}"))
+            var node = builder.AddPeerVaultNode<TNode>($"node{ordinal + 1}", secrets, Path.Combine(dataRoot, $"node{ordinal + 1}"))
                 .WithAnnotation(new PeerVaultNodeAnnotation(name, ordinal, nodes));
             foreach (var (variable, value) in nodeEnvironment)
             {
@@ -110,14 +118,15 @@ public static partial class PeerVaultClusterExtensions
             return Task.CompletedTask;
         });
 
-        return new PeerVaultCluster(name, clusterKey, authToken, members);
+        return new PeerVaultCluster(name, secrets, members);
     }
 
     /// <summary>Adds one node process; <see cref="AddPeerVaultCluster{TNode}"/> calls it for each member.</summary>
-    public static IResourceBuilder<ProjectResource> AddPeerVaultNode<TNode>(this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> clusterKey, IResourceBuilder<ParameterResource> authToken, string dataDirectory)
+    public static IResourceBuilder<ProjectResource> AddPeerVaultNode<TNode>(this IDistributedApplicationBuilder builder, string name, PeerVaultSecrets secrets, string dataDirectory)
         where TNode : IProjectMetadata, new()
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(secrets);
 
         // A fixed target port is bound literally when run, so three nodes would collide: ports inside
         // a container are only named when publishing; a run lets every endpoint take a free port.
@@ -131,8 +140,11 @@ public static partial class PeerVaultClusterExtensions
             .WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http")
             .WithDataDirectory(NodeEnvironment.DataDirectory, dataDirectory)
             .WithEnvironment(NodeEnvironment.NodeName, name)
-            .WithEnvironment(NodeEnvironment.ClusterKey, clusterKey)
-            .WithEnvironment(NodeEnvironment.AuthToken, authToken)
+            .WithEnvironment(NodeEnvironment.ClusterKey, secrets.ClusterKey)
+            .WithEnvironment(NodeEnvironment.AuthToken, secrets.AuthToken)
+            .WithEnvironment(NodeEnvironment.ApiKey, secrets.ApiKey)
+            // The AppHost's own calls (health, commands) authenticate with the admin key.
+            .WithAnnotation(new NodeApiKeyAnnotation(secrets.ApiKey.Resource))
             .WithUrlForEndpoint("http", url => url.DisplayText = "API")
             .WithUrls(context =>
             {
@@ -149,7 +161,8 @@ public static partial class PeerVaultClusterExtensions
 
     /// <summary>
     /// Lets a client project use every node of the cluster: a service-discovery reference to each
-    /// (<c>services__node1__http__0</c>…) and a wait until each is healthy.
+    /// (<c>services__node1__http__0</c>…), a wait until each is healthy, and the API key
+    /// (<c>PEERVAULT_API_KEY</c>).
     /// </summary>
     public static IResourceBuilder<T> WithPeerVaultNodes<T>(this IResourceBuilder<T> client, PeerVaultCluster cluster)
         where T : IResourceWithEnvironment, IResourceWithWaitSupport
@@ -161,7 +174,7 @@ public static partial class PeerVaultClusterExtensions
             client.WithReference(node).WaitFor(node);
         }
 
-        return client;
+        return client.WithEnvironment(NodeEnvironment.ApiKey, cluster.Secrets.ApiKey);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node} keeps its data in {DataDirectory}")]

@@ -5,4 +5,7 @@ public sealed record ApiOptions
 {
     /// <summary>Largest object a PUT accepts (<c>PEERVAULT_MAX_OBJECT_BYTES</c>).</summary>
     public long MaxObjectBytes { get; init; } = 64L << 30;
+
+    /// <summary>The admin API key (<c>PEERVAULT_API_KEY</c>): every scope.</summary>
+    public string? AdminKey { get; init; }
 }

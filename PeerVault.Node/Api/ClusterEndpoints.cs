@@ -16,10 +16,11 @@ public static class ClusterEndpoints
 {
     public static IEndpointRouteBuilder MapClusterEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/cluster", Describe);
-        app.MapDelete("/v1/cluster/members/{id}", (string id, MemberTable members) =>
+        var cluster = app.MapGroup("/v1/cluster").RequireAuthorization(ApiSecurity.AdminPolicy);
+        cluster.MapGet(string.Empty, Describe);
+        cluster.MapDelete("/members/{id}", (string id, MemberTable members) =>
             Guid.TryParse(id, out var member) && members.Remove(member) ? Results.NoContent() : Problems.UnknownMember(id));
-        app.MapPost("/v1/cluster/sync", async (AntiEntropy antiEntropy, HttpContext context) =>
+        cluster.MapPost("/sync", async (AntiEntropy antiEntropy, HttpContext context) =>
         {
             var report = await antiEntropy.SyncNowAsync(context.RequestAborted);
             return Results.Json(

@@ -18,11 +18,11 @@ public static partial class ObjectEndpoints
 
     public static IEndpointRouteBuilder MapObjectEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/v1/objects/{**key}", PutAsync);
-        app.MapMethods("/v1/objects/{**key}", [HttpMethods.Get, HttpMethods.Head], GetAsync);
-        app.MapDelete("/v1/objects/{**key}", DeleteAsync);
-        app.MapGet("/v1/objects", ListAsync);
-        app.MapGet("/v1/placement/{**key}", Placement);
+        app.MapPut("/v1/objects/{**key}", PutAsync).RequireAuthorization(ApiSecurity.WritePolicy);
+        app.MapMethods("/v1/objects/{**key}", [HttpMethods.Get, HttpMethods.Head], GetAsync).RequireAuthorization(ApiSecurity.ReadPolicy);
+        app.MapDelete("/v1/objects/{**key}", DeleteAsync).RequireAuthorization(ApiSecurity.WritePolicy);
+        app.MapGet("/v1/objects", ListAsync).RequireAuthorization(ApiSecurity.ReadPolicy);
+        app.MapGet("/v1/placement/{**key}", Placement).RequireAuthorization(ApiSecurity.ReadPolicy);
         return app;
     }
 

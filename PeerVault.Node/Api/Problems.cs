@@ -28,6 +28,18 @@ internal static class Problems
 
     public static IResult UnknownMember(string id) => Problem(StatusCodes.Status404NotFound, "unknown-member", "Unknown member", $"No member with id '{id}' (or it is this node).");
 
+    public static IResult Unauthorized(bool wrongKey) => Problem(
+        StatusCodes.Status401Unauthorized,
+        "unauthorized",
+        "Unauthorized",
+        wrongKey ? "The API key is not valid." : "An API key is required: send it as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.");
+
+    public static IResult Forbidden(string caller) => Problem(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", $"The API key '{caller}' does not have the scope this request needs.");
+
+    public static IResult Internal() => Problem(StatusCodes.Status500InternalServerError, "internal", "Internal error", "The node could not handle the request; its log has the details under this trace id.");
+
+    public static IResult StorageUnavailable(string detail) => Problem(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "Storage unavailable", detail);
+
     public static IResult BadQuery(string detail) => Problem(StatusCodes.Status400BadRequest, "bad-query", "Invalid query", detail);
 
     private static IResult Problem(int status, string type, string title, string detail, IDictionary<string, object?>? extensions = null)

@@ -31,7 +31,8 @@ public static partial class NodeApplication
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var time = TimeProvider.System;
-        var settings = NodeSettings.Load(builder.Configuration, time);
+        builder.Configuration.AddApiKeysFile(builder.Configuration[NodeSettings.ApiKeysFileVariable]);
+        var settings = NodeSettings.Load(builder.Configuration, time, builder.Environment.IsDevelopment());
 
         // Before anything opens the data: a node away longer than tombstones are kept rejoins empty.
         var life = NodeLife.Begin(settings.DataDirectory, time.GetUtcNow());
@@ -50,6 +51,8 @@ public static partial class NodeApplication
 
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddApiKeyAuthentication(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.Api.MaxObjectBytes);
 
         var services = builder.Services;
@@ -61,6 +64,7 @@ public static partial class NodeApplication
         services.AddSingleton(settings.Api);
         services.AddSingleton(life);
         services.AddSingleton<NodeMetrics>();
+        services.AddSingleton<RefusalLog>();
         services.AddSingleton<NodeTracing>();
         services.AddSingleton(settings.Identity);
         services.AddSingleton(settings.Keys);
@@ -121,6 +125,9 @@ public static partial class NodeApplication
         var removed = store.Blobs.RemoveTemporaryFiles() + store.SweepUnreferencedBlobs(DateTimeOffset.MaxValue);
         LogStarting(logger, settings.Identity.Name, settings.Identity.Id.ToString("N"), settings.DataDirectory, settings.Keys.Current.KeyId, life.Incarnation, removed);
 
+        app.UseExceptionHandler();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapDefaultEndpoints();
         app.MapObjectEndpoints();
         app.MapClusterEndpoints();

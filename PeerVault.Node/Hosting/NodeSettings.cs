@@ -33,6 +33,11 @@ public sealed class NodeSettings
     public const string EpochSecondsVariable = "PEERVAULT_EPOCH_SECONDS";
     public const string PreviousKeysVariable = "PEERVAULT_PREVIOUS_CLUSTER_KEYS";
     public const string MaxObjectBytesVariable = "PEERVAULT_MAX_OBJECT_BYTES";
+    public const string ApiKeyVariable = "PEERVAULT_API_KEY";
+    public const string MaxConnectionsPerAddressVariable = "PEERVAULT_MAX_CONNECTIONS_PER_ADDRESS";
+    public const string MaxConnectionsVariable = "PEERVAULT_MAX_CONNECTIONS";
+    public const string MaxFramesPerSecondVariable = "PEERVAULT_MAX_FRAMES_PER_SECOND";
+    public const string ApiKeysFileVariable = "PEERVAULT_API_KEYS_FILE";
 
     public required NodeIdentity Identity { get; init; }
 
@@ -53,10 +58,16 @@ public sealed class NodeSettings
     /// <summary>Development fallbacks taken because a secret was not configured; logged as warnings at start.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
-    public static NodeSettings Load(IConfiguration configuration, TimeProvider time)
+    /// <summary>
+    /// Reads every setting. Outside Development a node refuses to start without its cluster key, auth
+    /// token and an API key (one message naming each missing one); in Development it takes a per-node
+    /// fallback for each and warns.
+    /// </summary>
+    public static NodeSettings Load(IConfiguration configuration, TimeProvider time, bool development)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var warnings = new List<string>();
+        var missing = new List<string>();
         var p2pPort = ReadInt(configuration, P2PPortVariable, NetOptions.DefaultP2PPort, 0, 65535);
         var name = configuration[NodeNameVariable] is { Length: > 0 } configured
             ? configured.Trim()
@@ -71,13 +82,45 @@ public sealed class NodeSettings
             : Path.Combine("peervault-data", SafeFolderName(name)));
         Directory.CreateDirectory(dataDirectory);
 
-        var clusterKey = configuration[ClusterKey.EnvironmentVariable] is { } keyValue
-            ? ClusterKey.Parse(keyValue)
-            : ClusterKey.Parse(DevelopmentSecret(dataDirectory, "dev-cluster.key", () => ClusterKey.Generate().ToHex(), ClusterKey.EnvironmentVariable, warnings), $"{ClusterKey.EnvironmentVariable} (generated in {dataDirectory})");
+        string? Secret(string variable, string fileName, Func<string> generate, string use)
+        {
+            if (configuration[variable] is { Length: > 0 } configured)
+            {
+                return configured;
+            }
+
+            if (!development)
+            {
+                missing.Add(variable);
+                return null;
+            }
+
+            return DevelopmentSecret(dataDirectory, fileName, generate, variable, use, warnings);
+        }
+
+        var clusterKeyText = Secret(ClusterKey.EnvironmentVariable, "dev-cluster.key", () => ClusterKey.Generate().ToHex(), "Nodes only work together when they share it");
+        var authTokenText = Secret(AuthToken.EnvironmentVariable, "dev-auth.token", AuthToken.GenerateValue, "Nodes only work together when they share it");
+        var namedKeys = configuration.GetSection(ApiKeyOptions.Section).GetChildren().Any();
+        var apiKey = namedKeys && configuration[ApiKeyVariable] is not { Length: > 0 }
+            ? null
+            : Secret(ApiKeyVariable, "dev-api.key", AuthToken.GenerateValue, "Clients must send it as 'Authorization: Bearer <key>'");
+        if (missing.Count > 0)
+        {
+            throw new NodeConfigurationException(
+                $"Refusing to start outside Development without {string.Join(", ", missing)}. Set each (e.g. openssl rand -hex 32), " +
+                "or run with ASPNETCORE_ENVIRONMENT=Development to let this node generate development values it keeps in its data directory.");
+        }
+
+        if (apiKey is { Length: < ApiKeyRing.MinimumLength })
+        {
+            throw new NodeConfigurationException($"{ApiKeyVariable} must be at least {ApiKeyRing.MinimumLength} characters long.");
+        }
+
+        var clusterKey = ClusterKey.Parse(clusterKeyText);
         var previous = (configuration[PreviousKeysVariable] ?? string.Empty)
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(k => ClusterKey.Parse(k, PreviousKeysVariable));
-        var authToken = AuthToken.Parse(configuration[AuthToken.EnvironmentVariable] ?? DevelopmentSecret(dataDirectory, "dev-auth.token", AuthToken.GenerateValue, AuthToken.EnvironmentVariable, warnings));
+        var authToken = AuthToken.Parse(authTokenText);
         var epochs = new EpochClock(time, TimeSpan.FromSeconds(ReadInt(configuration, EpochSecondsVariable, (int)EpochClock.DefaultLength.TotalSeconds, 1, int.MaxValue)));
 
         var defaults = new ClusterOptions();
@@ -112,6 +155,9 @@ public sealed class NodeSettings
             {
                 Port = p2pPort,
                 IdleTimeout = ReadSeconds(configuration, IdleTimeoutVariable, new NetOptions().IdleTimeout),
+                MaxConnectionsPerAddress = ReadInt(configuration, MaxConnectionsPerAddressVariable, new NetOptions().MaxConnectionsPerAddress, 1, 65535),
+                MaxConnections = ReadInt(configuration, MaxConnectionsVariable, new NetOptions().MaxConnections, 1, 65535),
+                MaxFramesPerSecond = ReadInt(configuration, MaxFramesPerSecondVariable, new NetOptions().MaxFramesPerSecond, 0, int.MaxValue),
             },
             Cluster = cluster,
             Membership = new MembershipOptions
@@ -120,7 +166,7 @@ public sealed class NodeSettings
                 AdvertiseHost = advertiseHost,
                 AdvertisePort = advertisePort,
             },
-            Api = new ApiOptions { MaxObjectBytes = ReadLong(configuration, MaxObjectBytesVariable, new ApiOptions().MaxObjectBytes) },
+            Api = new ApiOptions { MaxObjectBytes = ReadLong(configuration, MaxObjectBytesVariable, new ApiOptions().MaxObjectBytes), AdminKey = apiKey },
             Warnings = warnings,
         };
     }
@@ -193,7 +239,7 @@ public sealed class NodeSettings
         return id;
     }
 
-    private static string DevelopmentSecret(string dataDirectory, string fileName, Func<string> generate, string variable, List<string> warnings)
+    private static string DevelopmentSecret(string dataDirectory, string fileName, Func<string> generate, string variable, string use, List<string> warnings)
     {
         var path = Path.Combine(dataDirectory, fileName);
         if (!File.Exists(path))
@@ -201,7 +247,7 @@ public sealed class NodeSettings
             File.WriteAllText(path, generate());
         }
 
-        warnings.Add($"{variable} is not set: using a development secret kept in {path}. Nodes only work together when they share it; set {variable} for any real cluster.");
+        warnings.Add($"{variable} is not set: using a development value kept in {path}. {use}; set {variable} for anything but development.");
         return File.ReadAllText(path).Trim();
     }
 

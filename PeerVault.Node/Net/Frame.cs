@@ -23,6 +23,9 @@ public sealed class Frame : IDisposable
 
     public ReadOnlyMemory<byte> Payload => (_buffer ?? throw new ObjectDisposedException(nameof(Frame))).AsMemory(0, _length);
 
+    /// <summary>The payload as writable memory, for opening a sealed frame in place.</summary>
+    internal Span<byte> WritablePayload => (_buffer ?? throw new ObjectDisposedException(nameof(Frame))).AsSpan(0, _length);
+
     internal static Frame Rent(FrameType type, in ReadOnlySequence<byte> payload)
     {
         var length = checked((int)payload.Length);
@@ -31,7 +34,7 @@ public sealed class Frame : IDisposable
         return new Frame(type, buffer, length);
     }
 
-    /// <summary>Drops the trailing MAC tag once it has been verified.</summary>
+    /// <summary>Drops the trailing seal tag once the frame has been opened.</summary>
     internal Frame WithoutTrailer(int trailerLength)
     {
         var buffer = _buffer ?? throw new ObjectDisposedException(nameof(Frame));

@@ -12,16 +12,17 @@ public static class FrameCodec
 {
     public const int HeaderSize = 5;
 
-    /// <summary>1 MiB: the largest payload a frame may carry, MAC tag included.</summary>
+    /// <summary>1 MiB: the largest payload a frame may carry, seal tag included.</summary>
     public const int MaxPayloadSize = 1 << 20;
 
     /// <summary>
     /// Takes one whole frame off the front of <paramref name="buffer"/>, or returns false when
     /// more bytes are needed. Throws <see cref="PeerProtocolException"/> as soon as the
-    /// header shows an unknown type or an over-limit length.
+    /// header shows an unknown type or a length over <paramref name="maxPayload"/>.
     /// </summary>
-    public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out FrameType type, out ReadOnlySequence<byte> payload)
+    public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, int maxPayload, out FrameType type, out ReadOnlySequence<byte> payload)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxPayload, MaxPayloadSize);
         type = default;
         payload = default;
         if (buffer.Length < HeaderSize)
@@ -38,9 +39,9 @@ public static class FrameCodec
         }
 
         var length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
-        if (length > MaxPayloadSize)
+        if (length > maxPayload)
         {
-            throw new PeerProtocolException(RejectReason.Oversized, $"Frame of {length} bytes exceeds the {MaxPayloadSize}-byte limit.");
+            throw new PeerProtocolException(RejectReason.Oversized, $"Frame of {length} bytes exceeds the {maxPayload}-byte limit.");
         }
 
         if (buffer.Length < HeaderSize + length)
@@ -52,6 +53,10 @@ public static class FrameCodec
         buffer = buffer.Slice(HeaderSize + length);
         return true;
     }
+
+    /// <summary>Reads a frame of up to <see cref="MaxPayloadSize"/>.</summary>
+    public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out FrameType type, out ReadOnlySequence<byte> payload)
+        => TryReadFrame(ref buffer, MaxPayloadSize, out type, out payload);
 
     /// <summary>Writes the 5-byte header for a payload of <paramref name="length"/> bytes.</summary>
     public static void WriteHeader(IBufferWriter<byte> writer, FrameType type, int length)

@@ -6,8 +6,9 @@ namespace PeerVault.Node.Net;
 /// <summary>
 /// A duplex stream seen as frames. Reading is single-consumer (one read loop per connection);
 /// writing is serialized by a lock so that request handlers and stream senders can share the
-/// connection, each frame going out whole. After <see cref="Protect"/>, every frame in both
-/// directions carries a MAC tag.
+/// connection, each frame going out whole. Until <see cref="Seal"/> only small handshake frames are
+/// accepted (an unauthenticated peer cannot make this node hold 1 MiB); afterwards every frame in
+/// both directions is sealed by the <see cref="FrameSealer"/>.
 /// </summary>
 public sealed class FrameConnection : IAsyncDisposable
 {
@@ -15,7 +16,10 @@ public sealed class FrameConnection : IAsyncDisposable
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private FrameProtector? _protector;
+    /// <summary>The largest frame payload accepted before the handshake has sealed the connection.</summary>
+    public const int MaxHandshakePayloadSize = 1024;
+
+    private FrameSealer? _sealer;
     private int _disposed;
 
     public FrameConnection(Stream stream)
@@ -25,11 +29,11 @@ public sealed class FrameConnection : IAsyncDisposable
         _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
     }
 
-    /// <summary>Largest body a caller may send once the connection is protected.</summary>
-    public int MaxBodySize => FrameCodec.MaxPayloadSize - (_protector is null ? 0 : FrameProtector.TagSize);
+    /// <summary>Largest body a caller may send once the connection is sealed.</summary>
+    public int MaxBodySize => FrameCodec.MaxPayloadSize - (_sealer is null ? 0 : FrameSealer.TagSize);
 
-    /// <summary>Switches both directions to MAC-protected frames. Called once, right after the handshake.</summary>
-    public void Protect(FrameProtector protector) => _protector = protector;
+    /// <summary>Switches both directions to sealed frames. Called once, right after the handshake.</summary>
+    public void Seal(FrameSealer sealer) => _sealer = sealer;
 
     /// <summary>
     /// Reads the next frame, or returns null when the peer closed the connection cleanly between
@@ -52,7 +56,7 @@ public sealed class FrameConnection : IAsyncDisposable
             ReadOnlySequence<byte> payload;
             try
             {
-                parsed = FrameCodec.TryReadFrame(ref buffer, out type, out payload);
+                parsed = FrameCodec.TryReadFrame(ref buffer, _sealer is null ? MaxHandshakePayloadSize : FrameCodec.MaxPayloadSize, out type, out payload);
             }
             catch
             {
@@ -66,7 +70,7 @@ public sealed class FrameConnection : IAsyncDisposable
                 // Consumed and examined only this frame: bytes of the next one stay to be parsed
                 // by the next call without waiting for the network.
                 _reader.AdvanceTo(buffer.Start);
-                return Unprotect(frame);
+                return Open(frame);
             }
 
             // A partial frame: examined everything, so the next read waits for more bytes.
@@ -83,24 +87,24 @@ public sealed class FrameConnection : IAsyncDisposable
         }
     }
 
-    private Frame Unprotect(Frame frame)
+    private Frame Open(Frame frame)
     {
-        if (_protector is null)
+        if (_sealer is null)
         {
             return frame;
         }
 
-        var payload = frame.Payload.Span;
-        if (payload.Length < FrameProtector.TagSize)
+        var payload = frame.WritablePayload;
+        if (payload.Length < FrameSealer.TagSize)
         {
             frame.Dispose();
-            throw new PeerProtocolException(RejectReason.BadMac, $"{frame.Type} frame too short to carry its integrity tag.");
+            throw new PeerProtocolException(RejectReason.BadSeal, $"{frame.Type} frame too short to carry its tag.");
         }
 
-        var bodyLength = payload.Length - FrameProtector.TagSize;
+        var bodyLength = payload.Length - FrameSealer.TagSize;
         try
         {
-            _protector.Verify(frame.Type, payload[..bodyLength], payload[bodyLength..]);
+            _sealer.Open(frame.Type, payload[..bodyLength], payload[bodyLength..]);
         }
         catch
         {
@@ -108,7 +112,7 @@ public sealed class FrameConnection : IAsyncDisposable
             throw;
         }
 
-        return frame.WithoutTrailer(FrameProtector.TagSize);
+        return frame.WithoutTrailer(FrameSealer.TagSize);
     }
 
     /// <summary>Sends one frame whose payload is <paramref name="head"/> followed by <paramref name="body"/>.</summary>
@@ -123,15 +127,21 @@ public sealed class FrameConnection : IAsyncDisposable
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            var tagSize = _protector is null ? 0 : FrameProtector.TagSize;
-            FrameCodec.WriteHeader(_writer, type, length + tagSize);
-            _writer.Write(head.Span);
-            _writer.Write(body.Span);
-            if (_protector is not null)
+            if (_sealer is null)
             {
-                var tag = _writer.GetSpan(tagSize);
-                _protector.Sign(type, head.Span, body.Span, tag);
-                _writer.Advance(tagSize);
+                FrameCodec.WriteHeader(_writer, type, length);
+                _writer.Write(head.Span);
+                _writer.Write(body.Span);
+            }
+            else
+            {
+                // Sealed in place in the pipe's own buffer: one copy of the plaintext, no other.
+                FrameCodec.WriteHeader(_writer, type, length + FrameSealer.TagSize);
+                var span = _writer.GetSpan(length + FrameSealer.TagSize);
+                head.Span.CopyTo(span);
+                body.Span.CopyTo(span[head.Length..]);
+                _sealer.Seal(type, span[..length], span.Slice(length, FrameSealer.TagSize));
+                _writer.Advance(length + FrameSealer.TagSize);
             }
 
             var flush = await _writer.FlushAsync(cancellationToken);
@@ -177,6 +187,6 @@ public sealed class FrameConnection : IAsyncDisposable
         }
 
         await _stream.DisposeAsync();
-        _protector?.Dispose();
+        _sealer?.Dispose();
     }
 }

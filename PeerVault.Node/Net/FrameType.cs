@@ -18,12 +18,15 @@ public enum FrameType : byte
     /// <summary><c>[streamId:u32][status:u8]</c>: the sender finished (0) or gave up (1) on the stream.</summary>
     StreamEnd = 0x04,
 
-    /// <summary>Handshake step 1, dialer to listener.</summary>
+    /// <summary>Handshake step 1, dialer to listener: a greeting that names no node.</summary>
     HandshakeHello = 0x10,
 
-    /// <summary>Handshake step 2, listener to dialer, with the listener's proof.</summary>
+    /// <summary>Handshake step 2, listener to dialer: its greeting and its proof of the token.</summary>
     HandshakeWelcome = 0x11,
 
-    /// <summary>Handshake step 3, dialer to listener, with the dialer's proof.</summary>
+    /// <summary>Handshake step 3, dialer to listener: its identity, sealed under a token-derived key (its proof).</summary>
     HandshakeProof = 0x12,
+
+    /// <summary>Handshake step 4, listener to dialer: its identity, sealed.</summary>
+    HandshakeAccept = 0x13,
 }

@@ -1,28 +1,36 @@
 using System.Security.Cryptography;
 using PeerVault.Node.Security;
 
-
 namespace PeerVault.Node.Net;
 
-/// <summary>The other side of a finished handshake, and the protection both sides now apply.</summary>
-public sealed record HandshakeResult(NodeIdentity Peer, bool IsDialer, FrameProtector Protector);
+/// <summary>The other side of a finished handshake, and the sealing both sides now apply.</summary>
+public sealed record HandshakeResult(NodeIdentity Peer, bool IsDialer, FrameSealer Sealer);
 
 /// <summary>
-/// Mutual challenge-response over three frames, each with a read deadline:
+/// Mutual authentication over four frames, each with a read deadline, in which neither node says
+/// who it is before the other has proven the auth token:
 /// <list type="number">
-/// <item>dialer → listener: Hello(version, id, name, nonce_d, time)</item>
-/// <item>listener → dialer: Welcome(version, id, name, nonce_l, time) + HMAC(k, "welcome" ‖ hello ‖ welcome)</item>
-/// <item>dialer → listener: HMAC(k, "proof" ‖ hello ‖ welcome ‖ welcome-mac)</item>
+/// <item>dialer → listener, <see cref="FrameType.HandshakeHello"/>: greeting(version, nonce_d, time)</item>
+/// <item>listener → dialer, <see cref="FrameType.HandshakeWelcome"/>: greeting(version, nonce_l, time) ‖
+///   HMAC(k, "welcome" ‖ hello ‖ greeting) - the listener has proven the token, for this dialer's nonce</item>
+/// <item>dialer → listener, <see cref="FrameType.HandshakeProof"/>: AES-GCM(k_d, dialer identity) - only a
+///   token holder can seal it, under a key bound to both nonces, so it proves the token too</item>
+/// <item>listener → dialer, <see cref="FrameType.HandshakeAccept"/>: AES-GCM(k_l, listener identity), bound to the proof</item>
 /// </list>
-/// k is derived from the auth token. The transcript binds both fresh nonces, both node ids, the
-/// version and both timestamps, so a proof is good for exactly one connection. Frame MAC keys
-/// for each direction are then derived from the transcript.
+/// k is derived from the auth token; k_d and k_l from k and the transcript of the two greetings. A
+/// proof is good for exactly one connection (both fresh nonces are in every key), a dialer's nonce is
+/// accepted once (replay cache) and only within <see cref="MaxClockSkew"/> of this node's clock. The
+/// frame keys for each direction are derived from the whole transcript. A peer speaking another
+/// protocol version is refused by name on both sides: the listener still answers with its greeting.
 /// </summary>
 public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider time, ReplayCache replays)
 {
     private const int MacSize = 32;
-    private static readonly byte[] WelcomeLabel = "peervault/1 welcome"u8.ToArray();
-    private static readonly byte[] ProofLabel = "peervault/1 proof"u8.ToArray();
+    private static readonly byte[] WelcomeLabel = "peervault/3 welcome"u8.ToArray();
+    private static readonly byte[] DialerIdentityLabel = "peervault/3 identity dialer"u8.ToArray();
+    private static readonly byte[] ListenerIdentityLabel = "peervault/3 identity listener"u8.ToArray();
+    private static readonly byte[] DialerFramesLabel = "peervault/3 frames dialer->listener"u8.ToArray();
+    private static readonly byte[] ListenerFramesLabel = "peervault/3 frames listener->dialer"u8.ToArray();
 
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(30);
 
@@ -31,72 +39,103 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
     /// <summary>Runs the dialer's side. <paramref name="expectedPeerName"/>, when known (service discovery names it), must match.</summary>
     public async Task<HandshakeResult> DialAsync(FrameConnection connection, string? expectedPeerName, CancellationToken cancellationToken)
     {
-        var hello = HandshakeHello.Create(self, time).Encode();
+        ArgumentNullException.ThrowIfNull(connection);
+        var hello = HandshakeGreeting.Create(time).Encode();
         await connection.WriteFrameAsync(FrameType.HandshakeHello, hello, cancellationToken);
 
-        using var welcomeFrame = await ReadStepAsync(connection, FrameType.HandshakeWelcome, cancellationToken);
-        var welcomeBytes = welcomeFrame.Payload.ToArray();
-        var welcome = HandshakeHello.Decode(welcomeBytes, out var welcomeLength);
-        if (welcomeBytes.Length != welcomeLength + MacSize)
+        byte[] welcome;
+        using (var welcomeFrame = await ReadStepAsync(connection, FrameType.HandshakeWelcome, cancellationToken))
+        {
+            welcome = welcomeFrame.Payload.ToArray();
+        }
+
+        var greeting = HandshakeGreeting.Decode(welcome);
+        if (welcome.Length != HandshakeGreeting.Size + MacSize)
         {
             throw new PeerProtocolException(RejectReason.Malformed, "Handshake welcome has the wrong length.");
         }
 
-        CheckVersion(welcome);
-        var expectedMac = Mac(WelcomeLabel, hello, welcomeBytes.AsSpan(0, welcomeLength));
-        if (!CryptographicOperations.FixedTimeEquals(expectedMac, welcomeBytes.AsSpan(welcomeLength)))
+        var expectedMac = Mac(WelcomeLabel, hello, welcome.AsSpan(0, HandshakeGreeting.Size));
+        if (!CryptographicOperations.FixedTimeEquals(expectedMac, welcome.AsSpan(HandshakeGreeting.Size)))
         {
-            throw new PeerProtocolException(RejectReason.WrongToken, "The listener's proof does not match our auth token.");
+            throw new PeerProtocolException(RejectReason.WrongToken, "The listener could not prove our auth token.");
         }
 
-        CheckClock(welcome);
-        CheckIdentity(welcome);
-        if (expectedPeerName is not null && !string.Equals(expectedPeerName, welcome.NodeName, StringComparison.Ordinal))
-        {
-            throw new PeerProtocolException(RejectReason.IdentityMismatch, $"Dialed '{expectedPeerName}' but the listener is '{welcome.NodeName}'.");
-        }
-
-        var proof = Mac(ProofLabel, hello, welcomeBytes);
+        CheckClock(greeting, "the listener");
+        using var keys = new HandshakeKeys(token.HandshakeKey, hello, welcome);
+        var proof = keys.Seal(DialerIdentityLabel, HandshakeIdentity.Encode(self), associated: []);
         await connection.WriteFrameAsync(FrameType.HandshakeProof, proof, cancellationToken);
-        return Finish(new NodeIdentity(welcome.NodeId, welcome.NodeName), isDialer: true, hello, welcomeBytes, proof);
+
+        byte[] accept;
+        using (var acceptFrame = await ReadStepAsync(connection, FrameType.HandshakeAccept, cancellationToken))
+        {
+            accept = acceptFrame.Payload.ToArray();
+        }
+
+        var peer = HandshakeIdentity.Decode(keys.Open(ListenerIdentityLabel, accept, associated: proof, "The listener's identity"));
+        CheckNotSelf(peer);
+        if (expectedPeerName is not null && !string.Equals(expectedPeerName, peer.Name, StringComparison.Ordinal))
+        {
+            throw new PeerProtocolException(RejectReason.IdentityMismatch, $"Dialed '{expectedPeerName}' but the listener is '{peer.Name}'.");
+        }
+
+        return new HandshakeResult(peer, IsDialer: true, keys.SealerForFrames(isDialer: true, proof, accept));
     }
 
     /// <summary>Runs the listener's side.</summary>
     public async Task<HandshakeResult> AcceptAsync(FrameConnection connection, CancellationToken cancellationToken)
     {
-        using var helloFrame = await ReadStepAsync(connection, FrameType.HandshakeHello, cancellationToken);
-        var helloBytes = helloFrame.Payload.ToArray();
-        var hello = HandshakeHello.Decode(helloBytes, out var helloLength);
-        if (helloLength != helloBytes.Length)
+        ArgumentNullException.ThrowIfNull(connection);
+        byte[] hello;
+        using (var helloFrame = await ReadStepAsync(connection, FrameType.HandshakeHello, cancellationToken))
         {
-            throw new PeerProtocolException(RejectReason.Malformed, "Handshake hello has trailing bytes.");
+            hello = helloFrame.Payload.ToArray();
         }
 
-        CheckVersion(hello);
-        CheckClock(hello);
-        if (!replays.TryRecord(hello.Nonce))
+        var ours = HandshakeGreeting.Create(time).Encode();
+        HandshakeGreeting greeting;
+        try
         {
-            throw new PeerProtocolException(RejectReason.Replay, $"Handshake nonce from '{hello.NodeName}' was already used.");
+            greeting = HandshakeGreeting.Decode(hello);
+        }
+        catch (PeerProtocolException ex) when (ex.Reason == RejectReason.VersionMismatch)
+        {
+            // Tell the dialer which version we speak (a greeting names no node), then refuse.
+            await connection.WriteFrameAsync(FrameType.HandshakeWelcome, ours, cancellationToken);
+            throw;
         }
 
-        var welcomeBody = HandshakeHello.Create(self, time).Encode();
-        var welcomeBytes = new byte[welcomeBody.Length + MacSize];
-        welcomeBody.CopyTo(welcomeBytes, 0);
-        Mac(WelcomeLabel, helloBytes, welcomeBody).CopyTo(welcomeBytes, welcomeBody.Length);
-        await connection.WriteFrameAsync(FrameType.HandshakeWelcome, welcomeBytes, cancellationToken);
-
-        // Checked only after the welcome went out: a node that dialed its own address learns from
-        // the welcome that it is talking to itself, and stops dialing it.
-        CheckIdentity(hello);
-
-        using var proofFrame = await ReadStepAsync(connection, FrameType.HandshakeProof, cancellationToken);
-        var expectedProof = Mac(ProofLabel, helloBytes, welcomeBytes);
-        if (!CryptographicOperations.FixedTimeEquals(expectedProof, proofFrame.Payload.Span))
+        if (hello.Length != HandshakeGreeting.Size)
         {
-            throw new PeerProtocolException(RejectReason.WrongToken, $"Dialer claiming to be '{hello.NodeName}' could not prove the auth token.");
+            throw new PeerProtocolException(RejectReason.Malformed, "Handshake hello has the wrong length.");
         }
 
-        return Finish(new NodeIdentity(hello.NodeId, hello.NodeName), isDialer: false, helloBytes, welcomeBytes, expectedProof);
+        CheckClock(greeting, "a dialer");
+        if (!replays.TryRecord(greeting.Nonce))
+        {
+            throw new PeerProtocolException(RejectReason.Replay, "Handshake nonce was already used.");
+        }
+
+        var welcome = new byte[HandshakeGreeting.Size + MacSize];
+        ours.CopyTo(welcome, 0);
+        Mac(WelcomeLabel, hello, ours).CopyTo(welcome, HandshakeGreeting.Size);
+        await connection.WriteFrameAsync(FrameType.HandshakeWelcome, welcome, cancellationToken);
+
+        byte[] proof;
+        using (var proofFrame = await ReadStepAsync(connection, FrameType.HandshakeProof, cancellationToken))
+        {
+            proof = proofFrame.Payload.ToArray();
+        }
+
+        using var keys = new HandshakeKeys(token.HandshakeKey, hello, welcome);
+        var peer = HandshakeIdentity.Decode(keys.Open(DialerIdentityLabel, proof, associated: [], "The dialer's proof"));
+        var accept = keys.Seal(ListenerIdentityLabel, HandshakeIdentity.Encode(self), associated: proof);
+        await connection.WriteFrameAsync(FrameType.HandshakeAccept, accept, cancellationToken);
+
+        // Checked only after the accept went out: a node that dialed its own address learns from
+        // the accept that it is talking to itself, and stops dialing it.
+        CheckNotSelf(peer);
+        return new HandshakeResult(peer, IsDialer: false, keys.SealerForFrames(isDialer: false, proof, accept));
     }
 
     private async Task<Frame> ReadStepAsync(FrameConnection connection, FrameType expected, CancellationToken cancellationToken)
@@ -127,28 +166,20 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
         return frame;
     }
 
-    private static void CheckVersion(HandshakeHello hello)
+    private void CheckClock(HandshakeGreeting greeting, string who)
     {
-        if (hello.Version != HandshakeHello.CurrentVersion)
-        {
-            throw new PeerProtocolException(RejectReason.VersionMismatch, $"Peer speaks protocol version {hello.Version}; this node speaks {HandshakeHello.CurrentVersion}.");
-        }
-    }
-
-    private void CheckClock(HandshakeHello hello)
-    {
-        var skew = TimeSpan.FromMilliseconds(Math.Abs(time.GetUtcNow().ToUnixTimeMilliseconds() - hello.UnixMillis));
+        var skew = TimeSpan.FromMilliseconds(Math.Abs((double)time.GetUtcNow().ToUnixTimeMilliseconds() - greeting.UnixMillis));
         if (skew > MaxClockSkew)
         {
-            throw new PeerProtocolException(RejectReason.ClockSkew, $"Handshake from '{hello.NodeName}' is {skew.TotalSeconds:0} s off our clock (limit {MaxClockSkew.TotalSeconds:0} s).");
+            throw new PeerProtocolException(RejectReason.ClockSkew, $"Handshake from {who} is {skew.TotalSeconds:0} s off our clock (limit {MaxClockSkew.TotalSeconds:0} s).");
         }
     }
 
-    private void CheckIdentity(HandshakeHello hello)
+    private void CheckNotSelf(NodeIdentity peer)
     {
-        if (hello.NodeId == self.Id || string.Equals(hello.NodeName, self.Name, StringComparison.Ordinal))
+        if (peer.Id == self.Id || string.Equals(peer.Name, self.Name, StringComparison.Ordinal))
         {
-            throw new PeerProtocolException(RejectReason.SelfConnection, $"Peer claims to be this node ({hello.NodeName}, {hello.NodeId:N}).");
+            throw new PeerProtocolException(RejectReason.SelfConnection, $"Peer claims to be this node ({peer.Name}, {peer.Id:N}).");
         }
     }
 
@@ -161,19 +192,100 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
         return hmac.GetHashAndReset();
     }
 
-    private HandshakeResult Finish(NodeIdentity peer, bool isDialer, byte[] hello, byte[] welcome, byte[] proof)
+    /// <summary>
+    /// The keys of one handshake: HKDF(k, salt = SHA-256(hello ‖ welcome)) for the sealed identities,
+    /// and HKDF(k, salt = SHA-256(whole transcript)) for the frames. Each identity key seals exactly
+    /// one message, so its all-zero nonce is never reused.
+    /// </summary>
+    private sealed class HandshakeKeys : IDisposable
     {
-        using var transcript = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        transcript.AppendData(hello);
-        transcript.AppendData(welcome);
-        transcript.AppendData(proof);
-        var prk = HKDF.Extract(HashAlgorithmName.SHA256, token.HandshakeKey, transcript.GetHashAndReset());
-        var dialerToListener = HKDF.Expand(HashAlgorithmName.SHA256, prk, 32, "frames dialer->listener"u8.ToArray());
-        var listenerToDialer = HKDF.Expand(HashAlgorithmName.SHA256, prk, 32, "frames listener->dialer"u8.ToArray());
-        var protector = isDialer
-            ? new FrameProtector(dialerToListener, listenerToDialer)
-            : new FrameProtector(listenerToDialer, dialerToListener);
-        CryptographicOperations.ZeroMemory(prk);
-        return new HandshakeResult(peer, isDialer, protector);
+        private readonly byte[] _handshakeKey;
+        private readonly byte[] _hello;
+        private readonly byte[] _welcome;
+        private readonly byte[] _prk;
+
+        public HandshakeKeys(byte[] handshakeKey, byte[] hello, byte[] welcome)
+        {
+            _handshakeKey = handshakeKey;
+            _hello = hello;
+            _welcome = welcome;
+            _prk = HKDF.Extract(HashAlgorithmName.SHA256, handshakeKey, Transcript(hello, welcome));
+        }
+
+        public byte[] Seal(byte[] label, byte[] plaintext, ReadOnlySpan<byte> associated)
+        {
+            var sealedBytes = new byte[plaintext.Length + FrameSealer.TagSize];
+            using var aes = Cipher(label);
+            aes.Encrypt(new byte[12], plaintext, sealedBytes.AsSpan(0, plaintext.Length), sealedBytes.AsSpan(plaintext.Length), associated);
+            return sealedBytes;
+        }
+
+        public byte[] Open(byte[] label, byte[] sealedBytes, ReadOnlySpan<byte> associated, string what)
+        {
+            if (sealedBytes.Length < FrameSealer.TagSize)
+            {
+                throw new PeerProtocolException(RejectReason.Malformed, $"{what} is too short.");
+            }
+
+            var plaintext = new byte[sealedBytes.Length - FrameSealer.TagSize];
+            using var aes = Cipher(label);
+            try
+            {
+                aes.Decrypt(new byte[12], sealedBytes.AsSpan(0, plaintext.Length), sealedBytes.AsSpan(plaintext.Length), plaintext, associated);
+            }
+            catch (AuthenticationTagMismatchException)
+            {
+                throw new PeerProtocolException(RejectReason.WrongToken, $"{what} was not sealed with our auth token.");
+            }
+
+            return plaintext;
+        }
+
+        public FrameSealer SealerForFrames(bool isDialer, byte[] proof, byte[] accept)
+        {
+            var prk = HKDF.Extract(HashAlgorithmName.SHA256, _handshakeKey, Transcript(_hello, _welcome, proof, accept));
+            var dialerToListener = HKDF.Expand(HashAlgorithmName.SHA256, prk, FrameSealer.KeySize, DialerFramesLabel);
+            var listenerToDialer = HKDF.Expand(HashAlgorithmName.SHA256, prk, FrameSealer.KeySize, ListenerFramesLabel);
+            try
+            {
+                return isDialer ? new FrameSealer(dialerToListener, listenerToDialer) : new FrameSealer(listenerToDialer, dialerToListener);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(prk);
+                CryptographicOperations.ZeroMemory(dialerToListener);
+                CryptographicOperations.ZeroMemory(listenerToDialer);
+            }
+        }
+
+        private AesGcm Cipher(byte[] label)
+        {
+            var key = HKDF.Expand(HashAlgorithmName.SHA256, _prk, FrameSealer.KeySize, label);
+            try
+            {
+                return new AesGcm(key, FrameSealer.TagSize);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(key);
+            }
+        }
+
+        private static byte[] Transcript(params byte[][] messages)
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            Span<byte> length = stackalloc byte[4];
+            foreach (var message in messages)
+            {
+                // Length-prefixed, so no two different transcripts hash the same bytes.
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, message.Length);
+                hash.AppendData(length);
+                hash.AppendData(message);
+            }
+
+            return hash.GetHashAndReset();
+        }
+
+        public void Dispose() => CryptographicOperations.ZeroMemory(_prk);
     }
 }

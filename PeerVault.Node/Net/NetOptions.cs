@@ -15,4 +15,13 @@ public sealed record NetOptions
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Open peer connections (handshaking or established) from one IP address (<c>PEERVAULT_MAX_CONNECTIONS_PER_ADDRESS</c>).</summary>
+    public int MaxConnectionsPerAddress { get; init; } = 32;
+
+    /// <summary>Open inbound peer connections in total (<c>PEERVAULT_MAX_CONNECTIONS</c>).</summary>
+    public int MaxConnections { get; init; } = 256;
+
+    /// <summary>Frames per second read from one peer before it is slowed down (<c>PEERVAULT_MAX_FRAMES_PER_SECOND</c>).</summary>
+    public int MaxFramesPerSecond { get; init; } = 20_000;
 }

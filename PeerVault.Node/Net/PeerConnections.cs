@@ -11,16 +11,21 @@ namespace PeerVault.Node.Net;
 /// sessions (at most one per peer), and heartbeats that close silent connections. When two nodes
 /// dial each other at once, both keep the connection dialed by the node with the smaller id, so
 /// they agree without talking about it. Which peers to dial, and when, is the cluster's decision.
+/// Inbound connections are admitted within <see cref="ConnectionLimits"/>; refused handshakes and
+/// connections, which anyone who can reach the port can cause, go to the <see cref="RefusalLog"/>.
 /// </summary>
 public sealed partial class PeerConnections(
     NetOptions options,
     NodeIdentity self,
     Handshake handshake,
     NodeMetrics metrics,
+    RefusalLog refusals,
     TimeProvider time,
     ILogger<PeerConnections> logger) : BackgroundService
 {
     private static readonly TimeSpan RetireGrace = TimeSpan.FromSeconds(30);
+
+    private readonly ConnectionLimits _limits = new(options);
 
     private readonly ConcurrentDictionary<Guid, PeerSession> _sessions = new();
     private readonly Lock _registerLock = new();
@@ -108,7 +113,7 @@ public sealed partial class PeerConnections(
                 throw;
             }
 
-            var session = new PeerSession(connection, result, client.Client.RemoteEndPoint, time, logger);
+            var session = NewSession(connection, result, client.Client.RemoteEndPoint);
             connection = null;
             return Register(session);
         }
@@ -143,26 +148,57 @@ public sealed partial class PeerConnections(
                 continue;
             }
 
-            _ = Task.Run(() => AcceptAsync(socket, stoppingToken), stoppingToken);
+            // Admitted here, in accept order, so a burst cannot race past the limits; refused at once.
+            if (Admit(socket) is { } admitted)
+            {
+                _ = Task.Run(() => AcceptAsync(admitted.Socket, admitted.Remote, admitted.Lease, stoppingToken), stoppingToken);
+            }
         }
     }
 
-    private async Task AcceptAsync(Socket socket, CancellationToken stoppingToken)
+    private (Socket Socket, IPEndPoint Remote, ConnectionLimits.Lease Lease)? Admit(Socket socket)
+    {
+        if (socket.RemoteEndPoint is not IPEndPoint remote)
+        {
+            socket.Dispose();
+            return null;
+        }
+
+        if (_limits.TryAdmit(remote.Address, out var refusal) is not { } lease)
+        {
+            refusals.Refused("connection-limit", remote.ToString(), refusal);
+            socket.Dispose();
+            return null;
+        }
+
+        return (socket, remote, lease);
+    }
+
+    private async Task AcceptAsync(Socket socket, IPEndPoint remote, ConnectionLimits.Lease lease, CancellationToken stoppingToken)
     {
         socket.NoDelay = true;
-        var remote = socket.RemoteEndPoint;
         var connection = new FrameConnection(new NetworkStream(socket, ownsSocket: true));
         try
         {
             var result = await handshake.AcceptAsync(connection, stoppingToken);
-            Register(new PeerSession(connection, result, remote, time, logger));
+            var session = NewSession(connection, result, remote);
+            _ = session.Completion.ContinueWith(_ => lease.Dispose(), TaskScheduler.Default);
+            Register(session);
         }
         catch (Exception ex)
         {
             // Say why first: whoever sees the connection close can then also see the reason.
-            ReportHandshakeFailure(ex, remote?.ToString() ?? "?", "inbound");
+            ReportHandshakeFailure(ex, remote.ToString(), "inbound");
             await connection.DisposeAsync();
+            lease.Dispose();
         }
+    }
+
+    private PeerSession NewSession(FrameConnection connection, HandshakeResult result, EndPoint? remote)
+    {
+        var session = new PeerSession(connection, result, remote, time, logger) { MaxFramesPerSecond = options.MaxFramesPerSecond };
+        session.Throttled += throttled => refusals.Refused("frame-rate", throttled.Peer.Name, $"over {options.MaxFramesPerSecond} frames/s; reading from it is slowed down");
+        return session;
     }
 
     private PeerSession Register(PeerSession session)
@@ -262,7 +298,7 @@ public sealed partial class PeerConnections(
 
         var reason = PeerProtocolException.ReasonOf(ex);
         metrics.HandshakeFailed(reason, ex is PeerProtocolException { IsFrameProblem: true });
-        LogHandshakeFailed(direction, remote, reason, ex.Message);
+        refusals.Refused($"handshake-{direction}", remote, $"{reason}: {ex.Message}");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeName} listening for peers on TCP port {P2PPort}")]
@@ -270,9 +306,6 @@ public sealed partial class PeerConnections(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connected to peer {PeerName} at {RemoteEndPoint} ({Direction})")]
     private partial void LogConnected(string peerName, string remoteEndPoint, string direction);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Direction} handshake with {RemoteEndPoint}: {Reason}: {Detail}")]
-    private partial void LogHandshakeFailed(string direction, string remoteEndPoint, string reason, string detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Peer {PeerName} silent for {Seconds} s; closing its connection")]
     private partial void LogSilentPeer(string peerName, double seconds);

@@ -7,7 +7,7 @@ public enum RejectReason
     Oversized,
     Truncated,
     Malformed,
-    BadMac,
+    BadSeal,
     UnexpectedFrame,
     Timeout,
     WrongToken,
@@ -44,7 +44,7 @@ public sealed class PeerProtocolException : Exception
     public RejectReason Reason { get; } = RejectReason.Malformed;
 
     /// <summary>Whether the reason is a malformed frame (as opposed to a refused handshake).</summary>
-    public bool IsFrameProblem => Reason is RejectReason.UnknownType or RejectReason.Oversized or RejectReason.Truncated or RejectReason.Malformed or RejectReason.BadMac or RejectReason.UnexpectedFrame;
+    public bool IsFrameProblem => Reason is RejectReason.UnknownType or RejectReason.Oversized or RejectReason.Truncated or RejectReason.Malformed or RejectReason.BadSeal or RejectReason.UnexpectedFrame;
 
     /// <summary>The bounded metric label for a failure: the reject reason, else the exception type.</summary>
     public static string ReasonOf(Exception failure)

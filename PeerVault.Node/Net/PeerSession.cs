@@ -63,6 +63,7 @@ public sealed partial class PeerSession : IAsyncDisposable
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _nextId;
     private int _handling;
+    private int _started;
     private long _lastReceivedTicks;
 
     public PeerSession(FrameConnection connection, HandshakeResult handshake, EndPoint? remote, TimeProvider time, ILogger logger)
@@ -78,7 +79,7 @@ public sealed partial class PeerSession : IAsyncDisposable
         RemoteEndPoint = remote;
         ConnectedAt = time.GetUtcNow();
         _lastReceivedTicks = ConnectedAt.UtcTicks;
-        connection.Protect(handshake.Protector);
+        connection.Seal(handshake.Sealer);
     }
 
     public NodeIdentity Peer { get; }
@@ -96,11 +97,21 @@ public sealed partial class PeerSession : IAsyncDisposable
 
     public bool IsOpen => !_completion.Task.IsCompleted;
 
+    /// <summary>Frames per second this session reads from its peer before it slows the peer down (0: no limit).</summary>
+    public int MaxFramesPerSecond { get; init; }
+
+    /// <summary>Raised when the peer sent frames faster than <see cref="MaxFramesPerSecond"/> and is being slowed down.</summary>
+    public event Action<PeerSession>? Throttled;
+
     /// <summary>Raised when the peer broke the protocol, for metrics.</summary>
     public event Action<PeerSession, PeerProtocolException>? ProtocolViolated;
 
     /// <summary>Runs the read loop until the connection ends; never throws.</summary>
-    public void Start(IPeerRequestHandler handler) => _ = Task.Run(() => ReadLoopAsync(handler));
+    public void Start(IPeerRequestHandler handler)
+    {
+        Volatile.Write(ref _started, 1);
+        _ = Task.Run(() => ReadLoopAsync(handler));
+    }
 
     /// <summary>Sends a request and waits for its typed response; a <see cref="PeerError"/> answer throws <see cref="PeerRequestException"/>.</summary>
     public async Task<TResponse> RequestAsync<TResponse>(PeerRequest<TResponse> request, TimeSpan timeout, CancellationToken cancellationToken)
@@ -255,11 +266,18 @@ public sealed partial class PeerSession : IAsyncDisposable
     private async Task ReadLoopAsync(IPeerRequestHandler handler)
     {
         Exception? failure = null;
+        var budget = MaxFramesPerSecond > 0 ? new FrameBudget(MaxFramesPerSecond, _time) : null;
         try
         {
             while (await _connection.ReadFrameAsync(_closing.Token) is { } frame)
             {
                 Interlocked.Exchange(ref _lastReceivedTicks, _time.GetUtcNow().UtcTicks);
+                if (budget?.Take() is { } wait && wait > TimeSpan.Zero)
+                {
+                    Throttled?.Invoke(this);
+                    await Task.Delay(wait, _time, _closing.Token);
+                }
+
                 using (frame)
                 {
                     await DispatchAsync(frame, handler);
@@ -478,6 +496,12 @@ public sealed partial class PeerSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _closing.CancelAsync();
+        if (Volatile.Read(ref _started) == 0)
+        {
+            // No read loop will end it (e.g. the loser of a tie-break): close here.
+            await CloseAsync(null);
+        }
+
         await _connection.DisposeAsync();
         await Completion.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }

@@ -53,6 +53,22 @@ public static class AppHostRunner
         return app;
     }
 
+    /// <summary>The admin API key the AppHost generated (its <c>api-key</c> parameter), which every node accepts.</summary>
+    public static async Task<string> ApiKeyAsync(this DistributedApplication app)
+    {
+        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+        var parameter = model.Resources.OfType<ParameterResource>().Single(p => p.Name == "api-key");
+        return await parameter.GetValueAsync(Ct) ?? throw new InvalidOperationException("The api-key parameter has no value.");
+    }
+
+    /// <summary>A client of a node's HTTP API carrying the admin API key, as the demo and the AppHost itself call it.</summary>
+    public static async Task<HttpClient> CreateNodeClientAsync(this DistributedApplication app, string node)
+    {
+        var http = app.CreateHttpClient(node, "http");
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await app.ApiKeyAsync());
+        return http;
+    }
+
     /// <summary>Waits until every node is running and healthy, which includes being connected to all its peers.</summary>
     public static async Task WaitForNodesAsync(DistributedApplication app, IEnumerable<string>? nodes = null)
     {

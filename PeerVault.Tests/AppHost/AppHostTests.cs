@@ -1,6 +1,5 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using PeerVault.Hosting;
 using PeerVault.Tests.Infrastructure;
@@ -40,7 +39,7 @@ public sealed class AppHostTests
                     Assert.Contains($"services__{peer}__tcp__0", environment);
                 }
 
-                using var http = app.CreateHttpClient(node, "http");
+                using var http = await app.CreateNodeClientAsync(node);
                 var view = await http.GetJsonAsync("/v1/cluster");
                 Assert.Equal(2, view.GetProperty("members").EnumerateArray().Count(m => !m.GetProperty("self").GetBoolean() && m.GetProperty("state").GetString() == "alive"));
             }
@@ -66,8 +65,8 @@ public sealed class AppHostTests
         Assert.True(stopped.Success, stopped.Message);
         await WaitForStateAsync(app, "node1", s => KnownResourceStates.TerminalStates.Contains(s));
 
-        using var node3 = app.CreateHttpClient("node3", "http");
-        using var node2 = app.CreateHttpClient("node2", "http");
+        using var node3 = await app.CreateNodeClientAsync("node3");
+        using var node2 = await app.CreateNodeClientAsync("node2");
         var files = Enumerable.Range(0, 5).Select(i => ($"while-node1-down/{i}.txt", DemoFiles.RandomBytes(1000 + i, seed: i))).ToList();
         foreach (var (key, content) in files)
         {
@@ -88,7 +87,7 @@ public sealed class AppHostTests
             async () => (await node2.GetJsonAsync("/v1/cluster")).GetProperty("members").EnumerateArray()
                 .Any(m => m.GetProperty("name").GetString() == "node1" && m.GetProperty("state").GetString() == "alive"),
             "node2 sees node1 connected again");
-        using var node1 = app.CreateHttpClient("node1", "http");
+        using var node1 = await app.CreateNodeClientAsync("node1");
         foreach (var (key, content) in files)
         {
             Assert.Equal(content, await node1.GetObjectAsync(key));
@@ -110,12 +109,12 @@ public sealed class AppHostTests
             var keyIds = new List<string>();
             foreach (var node in AppHostRunner.Nodes)
             {
-                using var http = first.CreateHttpClient(node, "http");
+                using var http = await first.CreateNodeClientAsync(node);
                 keyIds.Add((await http.GetJsonAsync("/v1/cluster")).GetProperty("node").GetProperty("keyId").GetString()!);
             }
 
             keyId = Assert.Single(keyIds.Distinct());
-            using var node1 = first.CreateHttpClient("node1", "http");
+            using var node1 = await first.CreateNodeClientAsync("node1");
             await node1.PutObjectAsync("kept-across-runs.txt", "written in run one"u8.ToArray());
         }
 
@@ -123,9 +122,9 @@ public sealed class AppHostTests
         await AppHostRunner.WaitForNodesAsync(second);
         Assert.Equal(firstKey, await ParameterAsync(second, "cluster-key"));
         Assert.Equal(firstToken, await ParameterAsync(second, "auth-token"));
-        using var node3 = second.CreateHttpClient("node3", "http");
+        using var node3 = await second.CreateNodeClientAsync("node3");
         Assert.Equal(keyId, (await node3.GetJsonAsync("/v1/cluster")).GetProperty("node").GetProperty("keyId").GetString());
-        using var node2 = second.CreateHttpClient("node2", "http");
+        using var node2 = await second.CreateNodeClientAsync("node2");
         Assert.Equal("written in run one"u8.ToArray(), await node2.GetObjectAsync("kept-across-runs.txt"));
     }
 

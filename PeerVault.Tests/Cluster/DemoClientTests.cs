@@ -15,6 +15,7 @@ public sealed class DemoClientTests
             ["DEMO_LARGE_FILE_BYTES"] = (1 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
             ["DOTNET_ENVIRONMENT"] = "Development",
+            ["PEERVAULT_API_KEY"] = cluster.Secrets.ApiKey,
         };
         foreach (var node in cluster.Nodes)
         {
@@ -50,7 +51,7 @@ public sealed class DemoClientTests
         }
 
         // No secret in anything a telemetry backend would have received from the nodes.
-        var secrets = new[] { cluster.Secrets.ClusterKey, cluster.Secrets.AuthToken };
+        var secrets = new[] { cluster.Secrets.ClusterKey, cluster.Secrets.AuthToken, cluster.Secrets.ApiKey };
         var exported = telemetry.AllText().Concat(cluster.Nodes.SelectMany(n => n.Logs.Lines)).ToList();
         Assert.NotEmpty(telemetry.Spans);
         Assert.Contains(telemetry.Measurements, m => m.Instrument == "peervault.bytes.stored");

@@ -119,16 +119,35 @@ public sealed class InProcessClusterTests
     [InlineData("/v1/objects/bad%01key", "control")]
     [InlineData("/v1/objects/bad%zzkey", "percent")]
     [InlineData("/v1/objects/bad%2", "percent")]
+    [InlineData("/v1/objects/zero%E2%80%8Bwidth", "invisible format")]
+    [InlineData("/v1/objects/bidi%E2%80%AEoverride", "invisible format")]
+    [InlineData("/v1/objects/nel%C2%85line", "control")]
     public async Task Bad_keys_in_urls_get_a_400_with_a_reason(string rawTarget, string reason)
     {
         await using var cluster = await TestCluster.StartAsync(1);
         var node = cluster["node1"];
 
-        var (status, body) = await RawHttp.SendAsync(node.Http.BaseAddress!, "PUT", rawTarget, [1]);
+        var (status, body) = await RawHttp.SendAsync(node.Http.BaseAddress!, "PUT", rawTarget, [1], cluster.Secrets.ApiKey);
 
         Assert.Equal(400, status);
         Assert.Contains(reason, body, StringComparison.OrdinalIgnoreCase);
         Assert.Empty(node.Store.Index.Snapshot());
+    }
+
+    [Fact]
+    public async Task A_key_typed_decomposed_NFD_is_the_same_object_as_its_composed_NFC_form()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = cluster["node1"];
+
+        // "café" with é as one code point (NFC), then as e + combining acute accent (NFD).
+        var (put, _) = await RawHttp.SendAsync(node.Http.BaseAddress!, "PUT", "/v1/objects/caf%C3%A9", "composed"u8.ToArray(), cluster.Secrets.ApiKey);
+        var (overwrite, _) = await RawHttp.SendAsync(node.Http.BaseAddress!, "PUT", "/v1/objects/cafe%CC%81", "decomposed"u8.ToArray(), cluster.Secrets.ApiKey);
+        var (get, body) = await RawHttp.SendAsync(node.Http.BaseAddress!, "GET", "/v1/objects/caf%C3%A9", [], cluster.Secrets.ApiKey);
+
+        Assert.Equal((201, 201, 200), (put, overwrite, get));
+        Assert.Equal("decomposed", body);
+        Assert.Equal(["caf\u00e9"], node.Store.Index.Snapshot().Select(e => e.Key));
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class PeerFailureTests
             var self = new NodeIdentity(Guid.NewGuid(), "dying-peer");
             var handshake = new Handshake(self, AuthToken.Parse(secrets.AuthToken), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
             var result = await handshake.DialAsync(connection, "node1", Ct);
-            connection.Protect(result.Protector);
+            connection.Seal(result.Sealer);
 
             var version = new ObjectVersion(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 0, self.Id).ToString();
             var entry = new WireEntry("half.bin", version, new string('a', 64), 10 << 20, 10 << 20, Deleted: false, DateTimeOffset.UtcNow);

@@ -4,6 +4,19 @@ namespace PeerVault.Tests.Infrastructure;
 public sealed class RecordingStream(Stream inner) : Stream
 {
     private readonly MemoryStream _written = new();
+    private readonly MemoryStream _read = new();
+
+    /// <summary>Every byte read from the other side so far.</summary>
+    public byte[] ReadBytes
+    {
+        get
+        {
+            lock (_read)
+            {
+                return _read.ToArray();
+            }
+        }
+    }
 
     public byte[] Written
     {
@@ -30,9 +43,19 @@ public sealed class RecordingStream(Stream inner) : Stream
         set => throw new NotSupportedException();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        var read = inner.Read(buffer, offset, count);
+        RecordRead(buffer.AsSpan(offset, read));
+        return read;
+    }
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await inner.ReadAsync(buffer, cancellationToken);
+        RecordRead(buffer.Span[..read]);
+        return read;
+    }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -62,9 +85,18 @@ public sealed class RecordingStream(Stream inner) : Stream
         {
             inner.Dispose();
             _written.Dispose();
+            _read.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+
+    private void RecordRead(ReadOnlySpan<byte> bytes)
+    {
+        lock (_read)
+        {
+            _read.Write(bytes);
+        }
     }
 
     private void Record(ReadOnlySpan<byte> bytes)

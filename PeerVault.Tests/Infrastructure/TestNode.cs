@@ -20,14 +20,21 @@ public sealed class TestNode : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private TestNode(string name, string dataDirectory, WebApplication app, CapturedLogs logs, Uri baseAddress)
+    private TestNode(string name, string dataDirectory, WebApplication app, CapturedLogs logs, Uri baseAddress, string? apiKey)
     {
         Name = name;
         DataDirectory = dataDirectory;
         _app = app;
         Logs = logs;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        }
     }
+
+    /// <summary>A client of this node's HTTP API that sends no API key.</summary>
+    public HttpClient Anonymous() => new() { BaseAddress = Http.BaseAddress, Timeout = Http.Timeout };
 
     public string Name { get; }
 
@@ -53,9 +60,12 @@ public sealed class TestNode : IAsyncDisposable
             [NodeSettings.DataDirectoryVariable] = dataDirectory,
             [NodeSettings.P2PPortVariable] = "0",
             [NodeSettings.BootstrapVariable] = string.Join(',', (bootstrapPorts ?? []).Select(p => $"127.0.0.1:{p}")),
-            ["PEERVAULT_CLUSTER_KEY"] = secrets.ClusterKey,
-            ["PEERVAULT_AUTH_TOKEN"] = secrets.AuthToken,
         };
+        foreach (var (key, value) in secrets.Environment())
+        {
+            configuration[key] = value;
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             configuration[key] = value;
@@ -72,7 +82,7 @@ public sealed class TestNode : IAsyncDisposable
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestNode(name, dataDirectory, app, logs, new Uri(address));
+        return new TestNode(name, dataDirectory, app, logs, new Uri(address), configuration.GetValueOrDefault("PEERVAULT_API_KEY"));
     }
 
     /// <summary>Waits until this node has an authenticated session with <paramref name="count"/> peers.</summary>

@@ -23,12 +23,23 @@ public sealed class FrameCodecTests
     }
 
     [Fact]
-    public async Task Frames_arriving_one_byte_at_a_time_are_reassembled_exactly()
+    public async Task Sealed_frames_arriving_one_byte_at_a_time_are_reassembled_and_opened_exactly()
     {
         var big = new byte[70_000];
         Random.Shared.NextBytes(big);
-        var bytes = Encode((FrameType.Message, []), (FrameType.StreamData, [42]), (FrameType.StreamHeader, big));
-        await using var connection = new FrameConnection(new TrickleStream(bytes, step: 1));
+        byte[] a = [.. Enumerable.Repeat((byte)3, 32)];
+        byte[] b = [.. Enumerable.Repeat((byte)4, 32)];
+        var wire = new MemoryStream();
+        await using (var sender = new FrameConnection(wire))
+        {
+            sender.Seal(new FrameSealer(a, b));
+            await sender.WriteFrameAsync(FrameType.Message, Array.Empty<byte>(), Ct);
+            await sender.WriteFrameAsync(FrameType.StreamData, new byte[] { 42 }, Ct);
+            await sender.WriteFrameAsync(FrameType.StreamHeader, big, Ct);
+        }
+
+        await using var connection = new FrameConnection(new TrickleStream(wire.ToArray(), step: 1));
+        connection.Seal(new FrameSealer(b, a));
 
         using (var empty = await connection.ReadFrameAsync(Ct))
         {
@@ -145,13 +156,13 @@ public sealed class FrameCodecTests
     }
 
     [Fact]
-    public async Task Protected_frames_round_trip_over_a_socket_and_an_altered_frame_is_refused()
+    public async Task Sealed_frames_round_trip_over_a_socket_and_a_replayed_frame_is_refused()
     {
         await using var pair = await LoopbackPair.ConnectAsync();
         byte[] a = [.. Enumerable.Repeat((byte)1, 32)];
         byte[] b = [.. Enumerable.Repeat((byte)2, 32)];
-        pair.Dialer.Protect(new FrameProtector(a, b));
-        pair.Listener.Protect(new FrameProtector(b, a));
+        pair.Dialer.Seal(new FrameSealer(a, b));
+        pair.Listener.Seal(new FrameSealer(b, a));
 
         await pair.Dialer.WriteFrameAsync(FrameType.Message, "hello"u8.ToArray(), Ct);
         using (var frame = await pair.Listener.ReadFrameAsync(Ct))
@@ -159,34 +170,62 @@ public sealed class FrameCodecTests
             Assert.Equal("hello"u8.ToArray(), frame!.Payload.ToArray());
         }
 
-        // The same bytes again (a replay) carry the previous sequence number's tag.
+        // The first frame's exact bytes sent twice: the second is opened with the next nonce and fails.
         await using var replayed = await LoopbackPair.ConnectAsync();
-        replayed.Listener.Protect(new FrameProtector(b, a));
-        var signer = new FrameProtector(a, b);
-        var tag = new byte[FrameProtector.TagSize];
-        signer.Sign(FrameType.Message, "hello"u8, default, tag);
-        signer.Sign(FrameType.Message, "hello"u8, default, tag);
-        await replayed.Dialer.WriteFrameAsync(FrameType.Message, "hello"u8.ToArray(), tag, Ct);
+        replayed.Listener.Seal(new FrameSealer(b, a));
+        var (sealedBytes, tag) = SealOne(a, FrameType.Message, "hello"u8);
+        await replayed.Dialer.WriteFrameAsync(FrameType.Message, sealedBytes, tag, Ct);
+        await replayed.Dialer.WriteFrameAsync(FrameType.Message, sealedBytes, tag, Ct);
+
+        using (await replayed.Listener.ReadFrameAsync(Ct))
+        {
+        }
 
         var error = await Assert.ThrowsAsync<PeerProtocolException>(async () => await replayed.Listener.ReadFrameAsync(Ct));
-        Assert.Equal(RejectReason.BadMac, error.Reason);
+        Assert.Equal(RejectReason.BadSeal, error.Reason);
     }
 
-    [Fact]
-    public async Task A_flipped_bit_in_a_protected_frame_is_refused()
+    [Theory]
+    [InlineData("a flipped bit in the body", 9)]
+    [InlineData("a flipped bit in the tag", -1)]
+    [InlineData("another frame type", -2)]
+    public async Task An_altered_sealed_frame_is_refused(string alteration, int position)
     {
         await using var pair = await LoopbackPair.ConnectAsync();
         byte[] key = [.. Enumerable.Repeat((byte)7, 32)];
-        pair.Listener.Protect(new FrameProtector(key, key));
-        var signer = new FrameProtector(key, key);
-        var body = "transfer 100 to alice"u8.ToArray();
-        var tag = new byte[FrameProtector.TagSize];
-        signer.Sign(FrameType.Message, body, default, tag);
-        body[9] ^= 0x01;
+        pair.Listener.Seal(new FrameSealer(key, key));
+        var (body, tag) = SealOne(key, FrameType.Message, "transfer 100 to alice"u8);
+        var type = FrameType.Message;
+        switch (position)
+        {
+            case >= 0: body[position] ^= 0x01; break;
+            case -1: tag[0] ^= 0x80; break;
+            default: type = FrameType.StreamHeader; break;
+        }
 
-        await pair.Dialer.WriteFrameAsync(FrameType.Message, body, tag, Ct);
+        await pair.Dialer.WriteFrameAsync(type, body, tag, Ct);
 
         var error = await Assert.ThrowsAsync<PeerProtocolException>(async () => await pair.Listener.ReadFrameAsync(Ct));
-        Assert.Equal(RejectReason.BadMac, error.Reason);
+        Assert.Equal(RejectReason.BadSeal, error.Reason);
+        Assert.NotEmpty(alteration);
+    }
+
+    [Fact]
+    public async Task Before_the_handshake_seals_a_connection_a_frame_over_1_KiB_is_refused_unread()
+    {
+        await using var pair = await LoopbackPair.ConnectAsync();
+        await pair.Dialer.WriteFrameAsync(FrameType.HandshakeHello, new byte[FrameConnection.MaxHandshakePayloadSize + 1], Ct);
+
+        var error = await Assert.ThrowsAsync<PeerProtocolException>(async () => await pair.Listener.ReadFrameAsync(Ct));
+        Assert.Equal(RejectReason.Oversized, error.Reason);
+    }
+
+    private static (byte[] Body, byte[] Tag) SealOne(byte[] key, FrameType type, ReadOnlySpan<byte> plaintext)
+    {
+        using var sealer = new FrameSealer(key, key);
+        var body = plaintext.ToArray();
+        var tag = new byte[FrameSealer.TagSize];
+        sealer.Seal(type, body, tag);
+        return (body, tag);
     }
 }

@@ -40,7 +40,7 @@ public sealed class HandshakeTests
     }
 
     [Fact]
-    public async Task Nodes_with_the_same_token_learn_each_others_identity_and_protect_later_frames()
+    public async Task Nodes_with_the_same_token_learn_each_others_identity_and_seal_later_frames()
     {
         await using var pair = await LoopbackPair.ConnectAsync();
         var (dial, accept) = await RunAsync(pair, Party(Alice), Party(Bob), expectedName: "bob");
@@ -52,14 +52,81 @@ public sealed class HandshakeTests
         Assert.True(dialer.IsDialer);
         Assert.False(listener.IsDialer);
 
-        pair.Dialer.Protect(dialer.Protector);
-        pair.Listener.Protect(listener.Protector);
+        pair.Dialer.Seal(dialer.Sealer);
+        pair.Listener.Seal(listener.Sealer);
         await pair.Dialer.WriteFrameAsync(FrameType.Message, "ping"u8.ToArray(), Ct);
         await pair.Listener.WriteFrameAsync(FrameType.Message, "pong"u8.ToArray(), Ct);
         using var atListener = await pair.Listener.ReadFrameAsync(Ct);
         using var atDialer = await pair.Dialer.ReadFrameAsync(Ct);
         Assert.Equal("ping"u8.ToArray(), atListener!.Payload.ToArray());
         Assert.Equal("pong"u8.ToArray(), atDialer!.Payload.ToArray());
+    }
+
+    [Fact]
+    public async Task An_observer_of_the_handshake_and_later_frames_sees_no_node_identity_and_no_contents()
+    {
+        RecordingStream? wire = null;
+        await using var pair = await LoopbackPair.ConnectAsync(s => wire = new RecordingStream(s));
+        var (dial, accept) = await RunAsync(pair, Party(Alice), Party(Bob));
+        pair.Dialer.Seal((await dial).Sealer);
+        pair.Listener.Seal((await accept).Sealer);
+        var secret = "{\"key\":\"payroll/2026.csv\"}"u8.ToArray();
+        await pair.Dialer.WriteFrameAsync(FrameType.Message, secret, Ct);
+        using (var received = await pair.Listener.ReadFrameAsync(Ct))
+        {
+            Assert.Equal(secret, received!.Payload.ToArray());
+        }
+
+        await pair.Listener.WriteFrameAsync(FrameType.Message, secret, Ct);
+        using (await pair.Dialer.ReadFrameAsync(Ct))
+        {
+        }
+
+        foreach (var (direction, bytes) in new[] { ("dialer to listener", wire!.Written), ("listener to dialer", wire.ReadBytes) })
+        {
+            Assert.True(bytes.Length > 0, direction);
+            foreach (var (what, needle) in new (string, byte[])[]
+            {
+                ("alice's name", "alice"u8.ToArray()), ("bob's name", "bob"u8.ToArray()),
+                ("alice's id", Alice.Id.ToByteArray(bigEndian: true)), ("bob's id", Bob.Id.ToByteArray(bigEndian: true)),
+                ("the message", "payroll"u8.ToArray()),
+            })
+            {
+                Assert.True(bytes.AsSpan().IndexOf(needle) < 0, $"{what} crossed the wire in clear, {direction}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_dialer_without_the_token_learns_nothing_about_the_listener()
+    {
+        RecordingStream? wire = null;
+        await using var pair = await LoopbackPair.ConnectAsync(s => wire = new RecordingStream(s));
+        var (dial, accept) = await RunAsync(pair, Party(Alice, AuthToken.Parse("a guess at the token value")), Party(Bob));
+
+        Assert.Equal(RejectReason.WrongToken, (await Assert.ThrowsAsync<PeerProtocolException>(() => dial)).Reason);
+        await Assert.ThrowsAsync<PeerProtocolException>(() => accept);
+        var fromListener = wire!.ReadBytes;
+        Assert.True(fromListener.AsSpan().IndexOf("bob"u8) < 0 && fromListener.AsSpan().IndexOf(Bob.Id.ToByteArray(bigEndian: true)) < 0);
+    }
+
+    [Fact]
+    public async Task A_peer_speaking_another_protocol_version_is_refused_by_name_and_told_ours()
+    {
+        await using var pair = await LoopbackPair.ConnectAsync();
+        var accept = Party(Bob).AcceptAsync(pair.Listener, Ct);
+
+        // A version-2 hello: the version comes first in every version's greeting.
+        var hello = new byte[59];
+        hello[1] = 2;
+        await pair.Dialer.WriteFrameAsync(FrameType.HandshakeHello, hello, Ct);
+
+        var error = await Assert.ThrowsAsync<PeerProtocolException>(() => accept);
+        Assert.Equal(RejectReason.VersionMismatch, error.Reason);
+        Assert.Contains("version 2", error.Message, StringComparison.Ordinal);
+        using var answer = await pair.Dialer.ReadFrameAsync(Ct);
+        Assert.Equal(FrameType.HandshakeWelcome, answer!.Type);
+        Assert.Equal(3, (answer.Payload.Span[0] << 8) | answer.Payload.Span[1]);
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed class HostileClientTests
         Assert.True(GC.GetTotalMemory(forceFullCollection: false) - before < 512L << 20, "memory must not jump by a claimed length");
         Assert.Single(node.Peers.Connected);
         await node.Http.PutObjectAsync($"still-works-{Guid.NewGuid():N}", [1, 2, 3]);
-        Assert.True(node.Logs.Contains("Refused inbound handshake"));
+        Assert.True(node.Logs.Contains("Refused (handshake-inbound)"));
     }
 
     [Fact]
@@ -67,10 +67,80 @@ public sealed class HostileClientTests
         Assert.DoesNotContain(node.Logs.Lines, l => l.Contains(cluster.Secrets.AuthToken, StringComparison.Ordinal));
     }
 
-    private static async Task<bool> IsDisconnectedAsync(NetworkStream stream)
+    [Fact]
+    public async Task A_flood_of_refused_handshakes_is_counted_but_logged_once_with_a_count()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = cluster["node1"];
+        var refusals = new System.Collections.Concurrent.ConcurrentBag<long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "peervault.refusals")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => refusals.Add(value));
+        listener.Start();
+
+        const int attempts = 500;
+        for (var i = 0; i < attempts; i++)
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", node.P2PPort, Ct);
+            await client.GetStream().WriteAsync("not a handshake"u8.ToArray(), Ct);
+            await IsDisconnectedAsync(client.GetStream());
+        }
+
+        await Poll.UntilAsync(() => refusals.Sum() >= attempts, $"{attempts} refusals counted");
+        var logged = node.Logs.Lines.Count(l => l.Contains("Refused (handshake-inbound)", StringComparison.Ordinal));
+        Assert.InRange(logged, 1, 2);
+    }
+
+    [Fact]
+    public async Task Connections_over_the_per_address_limit_are_closed_at_once_and_their_places_come_back()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, settings: new Dictionary<string, string?> { ["PEERVAULT_MAX_CONNECTIONS_PER_ADDRESS"] = "3" });
+        var node = cluster["node1"];
+        var held = new List<TcpClient>();
+        try
+        {
+            // Three silent connections (a slow-loris) take every place this address has.
+            for (var i = 0; i < 3; i++)
+            {
+                var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", node.P2PPort, Ct);
+                held.Add(client);
+            }
+
+            using var refused = new TcpClient();
+            await refused.ConnectAsync("127.0.0.1", node.P2PPort, Ct);
+            var closedAt = System.Diagnostics.Stopwatch.StartNew();
+            Assert.True(await IsDisconnectedAsync(refused.GetStream()));
+            Assert.True(closedAt.Elapsed < TimeSpan.FromSeconds(5), "a connection over the limit is closed before the handshake deadline");
+            await Poll.UntilAsync(() => node.Logs.Contains("Refused (connection-limit)"), "the refusal is logged");
+        }
+        finally
+        {
+            held.ForEach(c => c.Dispose());
+        }
+
+        // Closed connections give their places back.
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var again = new TcpClient();
+                await again.ConnectAsync("127.0.0.1", node.P2PPort, Ct);
+                return !await IsDisconnectedAsync(again.GetStream(), TimeSpan.FromSeconds(1));
+            },
+            "a new connection is admitted (held open for its handshake) once the held ones close");
+    }
+
+    private static async Task<bool> IsDisconnectedAsync(NetworkStream stream, TimeSpan? within = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        deadline.CancelAfter(TimeSpan.FromSeconds(15));
+        deadline.CancelAfter(within ?? TimeSpan.FromSeconds(15));
         var buffer = new byte[4096];
         try
         {

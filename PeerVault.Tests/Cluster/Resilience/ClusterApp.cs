@@ -54,15 +54,19 @@ public sealed class ClusterApp : IAsyncDisposable
     private readonly AppHostScope _scope;
     private readonly Dictionary<string, HttpClient> _clients = [];
 
-    private ClusterApp(AppHostScope scope, DistributedApplication app, IReadOnlyList<string> nodes, ProxyMesh? network)
+    private ClusterApp(AppHostScope scope, DistributedApplication app, IReadOnlyList<string> nodes, ProxyMesh? network, string apiKey)
     {
         _scope = scope;
+        ApiKey = apiKey;
         App = app;
         Nodes = nodes;
         Network = network;
     }
 
     public DistributedApplication App { get; }
+
+    /// <summary>The admin API key every node accepts.</summary>
+    public string ApiKey { get; }
 
     /// <summary>The nodes started with the app (node1…nodeN).</summary>
     public IReadOnlyList<string> Nodes { get; }
@@ -88,7 +92,7 @@ public sealed class ClusterApp : IAsyncDisposable
                 .. options.Settings.Select(s => $"--PeerVault:NodeEnvironment:{s.Key}={s.Value}"),
             ];
             var app = await AppHostRunner.StartAsync(scope, builder => Configure(builder, scope, options, network), arguments);
-            cluster = new ClusterApp(scope, app, nodes, network);
+            cluster = new ClusterApp(scope, app, nodes, network, await app.ApiKeyAsync());
             foreach (var node in nodes)
             {
                 await cluster.WaitUntilServingAsync(node);
@@ -129,6 +133,7 @@ public sealed class ClusterApp : IAsyncDisposable
             if (!_clients.TryGetValue(node, out var http))
             {
                 http = App.CreateHttpClient(node, "http");
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
                 http.Timeout = TimeSpan.FromSeconds(60);
                 _clients[node] = http;
             }
@@ -277,11 +282,11 @@ public sealed class ClusterApp : IAsyncDisposable
             builder.CreateResourceBuilder(demo).WithExplicitStart();
         }
 
-        var clusterKey = builder.CreateResourceBuilder(builder.Resources.OfType<ParameterResource>().Single(p => p.Name == "cluster-key"));
-        var authToken = builder.CreateResourceBuilder(builder.Resources.OfType<ParameterResource>().Single(p => p.Name == "auth-token"));
+        IResourceBuilder<ParameterResource> Parameter(string name) => builder.CreateResourceBuilder(builder.Resources.OfType<ParameterResource>().Single(p => p.Name == name));
+        var secrets = new PeerVaultSecrets(Parameter("cluster-key"), Parameter("auth-token"), Parameter("api-key"));
         foreach (var (name, references) in options.LateNodes)
         {
-            var node = builder.AddPeerVaultNode<Projects.PeerVault_Node>(name, clusterKey, authToken, Path.Combine(scope.DataRoot, name))
+            var node = builder.AddPeerVaultNode<Projects.PeerVault_Node>(name, secrets, Path.Combine(scope.DataRoot, name))
                 .WithExplicitStart();
             foreach (var (variable, value) in options.Settings)
             {

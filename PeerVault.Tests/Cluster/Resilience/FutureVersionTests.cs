@@ -139,7 +139,7 @@ public sealed class FutureVersionTests
             var self = new NodeIdentity(Guid.NewGuid(), "peer-from-the-future");
             var handshake = new Handshake(self, AuthToken.Parse(secrets.AuthToken), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
             var result = await handshake.DialAsync(connection, node.Name, Ct);
-            connection.Protect(result.Protector);
+            connection.Seal(result.Sealer);
             var session = new PeerSession(connection, result, client.Client.RemoteEndPoint, TimeProvider.System, NullLogger.Instance);
             var peer = new FakePeer(client, self, session);
             session.Start(peer);

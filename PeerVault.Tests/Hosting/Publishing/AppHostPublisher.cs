@@ -28,6 +28,8 @@ public static partial class AppHostPublisher
 
     public static string AuthToken { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
 
+    public static string ApiKey { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+
     /// <summary>The dashboard image pinned to the Aspire the AppHost is built with: 13.6 for Aspire.Hosting 13.6.x.</summary>
     public static string DashboardImage
     {
@@ -44,6 +46,7 @@ public static partial class AppHostPublisher
         {
             ["Parameters__cluster-key"] = ClusterKey,
             ["Parameters__auth-token"] = AuthToken,
+            ["Parameters__api-key"] = ApiKey,
         };
         await using var apphost = ServiceProcess.Start("apphost", "PeerVault.AppHost", environment, directory.Path, ["--publisher", publisher, "--output-path", output, .. arguments]);
         var exitCode = await apphost.WaitForExitAsync(TimeSpan.FromMinutes(1));
@@ -67,6 +70,7 @@ public static partial class AppHostPublisher
             var text = File.ReadAllText(file);
             Assert.DoesNotContain(ClusterKey, text, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(AuthToken, text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(ApiKey, text, StringComparison.OrdinalIgnoreCase);
             Assert.False(HexKey().IsMatch(text), $"{file} holds a 64-hex-character string: {HexKey().Match(text).Value}");
         }
     }

@@ -8,12 +8,13 @@ namespace PeerVault.Tests.Hosting.Publishing;
 [Trait("Category", "Publishing")]
 public sealed partial class DockerComposePublisherTests
 {
-    private static readonly string[] Variables = ["CLUSTER_KEY", "AUTH_TOKEN", "DASHBOARD_BROWSER_TOKEN"];
+    private static readonly string[] Variables = ["CLUSTER_KEY", "AUTH_TOKEN", "API_KEY", "DASHBOARD_BROWSER_TOKEN"];
 
     private static Dictionary<string, string> AllSet() => new()
     {
         ["CLUSTER_KEY"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         ["AUTH_TOKEN"] = "an-auth-token-of-thirty-two-chars",
+        ["API_KEY"] = "an-api-key-of-thirty-two-characters",
         ["DASHBOARD_BROWSER_TOKEN"] = "a-browser-token",
     };
 
@@ -38,6 +39,7 @@ public sealed partial class DockerComposePublisherTests
     [Theory]
     [InlineData("CLUSTER_KEY")]
     [InlineData("AUTH_TOKEN")]
+    [InlineData("API_KEY")]
     [InlineData("DASHBOARD_BROWSER_TOKEN")]
     public async Task Docker_compose_refuses_the_file_while_a_secret_is_empty_and_says_how_to_make_one(string empty)
     {
@@ -89,6 +91,7 @@ public sealed partial class DockerComposePublisherTests
             Assert.Equal("peervault-node:1.0.0", node!["image"]!.GetValue<string>());
             Assert.StartsWith("${CLUSTER_KEY:?", Env("PEERVAULT_CLUSTER_KEY"), StringComparison.Ordinal);
             Assert.StartsWith("${AUTH_TOKEN:?", Env("PEERVAULT_AUTH_TOKEN"), StringComparison.Ordinal);
+            Assert.StartsWith("${API_KEY:?", Env("PEERVAULT_API_KEY"), StringComparison.Ordinal);
             Assert.Equal(name, Env("PEERVAULT_NODE_NAME"));
 
             var expose = Strings(node["expose"]);

@@ -105,17 +105,18 @@ public sealed class KubernetesPublisherTests
 
         var secret = manifests.Named<V1Secret>("peervault-parameters");
         Assert.Equal(
-            new Dictionary<string, string> { ["cluster-key"] = "${CLUSTER_KEY}", ["auth-token"] = "${AUTH_TOKEN}", ["dashboard-browser-token"] = "${DASHBOARD_BROWSER_TOKEN}" },
+            new Dictionary<string, string> { ["cluster-key"] = "${CLUSTER_KEY}", ["auth-token"] = "${AUTH_TOKEN}", ["api-key"] = "${API_KEY}", ["dashboard-browser-token"] = "${DASHBOARD_BROWSER_TOKEN}" },
             secret.StringData);
         Assert.Null(secret.Data);
         var header = run.Read(SecretTemplate).Split('\n').TakeWhile(l => l.StartsWith('#')).ToList();
         Assert.Contains(header, l => l.Contains("export CLUSTER_KEY=\"$(openssl rand -hex 32)\"", StringComparison.Ordinal));
-        Assert.Contains(header, l => l.Contains($"envsubst '${{CLUSTER_KEY}} ${{AUTH_TOKEN}} ${{DASHBOARD_BROWSER_TOKEN}}' < {SecretTemplate} | kubectl apply -f -", StringComparison.Ordinal));
+        Assert.Contains(header, l => l.Contains($"envsubst '${{CLUSTER_KEY}} ${{AUTH_TOKEN}} ${{API_KEY}} ${{DASHBOARD_BROWSER_TOKEN}}' < {SecretTemplate} | kubectl apply -f -", StringComparison.Ordinal));
 
         var container = Assert.Single(manifests.Named<V1StatefulSet>("peervault").Spec.Template.Spec.Containers);
         var env = Env(container);
         Assert.Equal(("peervault-parameters", "cluster-key"), (env["PEERVAULT_CLUSTER_KEY"].ValueFrom.SecretKeyRef.Name, env["PEERVAULT_CLUSTER_KEY"].ValueFrom.SecretKeyRef.Key));
         Assert.Equal(("peervault-parameters", "auth-token"), (env["PEERVAULT_AUTH_TOKEN"].ValueFrom.SecretKeyRef.Name, env["PEERVAULT_AUTH_TOKEN"].ValueFrom.SecretKeyRef.Key));
+        Assert.Equal(("peervault-parameters", "api-key"), (env["PEERVAULT_API_KEY"].ValueFrom.SecretKeyRef.Name, env["PEERVAULT_API_KEY"].ValueFrom.SecretKeyRef.Key));
         Assert.Null(env["PEERVAULT_CLUSTER_KEY"].Value);
 
         // Every key any pod reads is in the Secret.

@@ -17,7 +17,7 @@ public sealed class ManifestPublisherTests
         Assert.Empty(PublishedSchemas.Errors(PublishedSchemas.AspireManifest, manifest));
 
         var resources = manifest["resources"]!.AsObject();
-        foreach (var secret in new[] { "cluster-key", "auth-token" })
+        foreach (var secret in new[] { "cluster-key", "auth-token", "api-key" })
         {
             var input = resources[secret]!["inputs"]!["value"]!;
             Assert.True(input["secret"]!.GetValue<bool>(), $"{secret} is marked secret");
@@ -31,6 +31,7 @@ public sealed class ManifestPublisherTests
         {
             Assert.Equal("{cluster-key.value}", node!["env"]!["PEERVAULT_CLUSTER_KEY"]!.GetValue<string>());
             Assert.Equal("{auth-token.value}", node["env"]!["PEERVAULT_AUTH_TOKEN"]!.GetValue<string>());
+            Assert.Equal("{api-key.value}", node["env"]!["PEERVAULT_API_KEY"]!.GetValue<string>());
         }
 
         AppHostPublisher.AssertNoSecretIn(run);

@@ -1,0 +1,23 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace PeerVault.Node.Api;
+
+/// <summary>
+/// The last resort: an exception no endpoint expected becomes a 500 problem with the trace id and
+/// nothing else (never a stack trace, exception text or path, in any environment); the details go
+/// to the log under that trace id.
+/// </summary>
+internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        LogUnhandled(exception, httpContext.Request.Method, httpContext.Request.Path, Activity.Current?.TraceId.ToString() ?? httpContext.TraceIdentifier);
+        httpContext.Response.Clear();
+        await Problems.Internal().ExecuteAsync(httpContext);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed (trace {TraceId})")]
+    private partial void LogUnhandled(Exception exception, string method, string path, string traceId);
+}
