@@ -72,7 +72,7 @@ public static class ObjectKey
             var category = Rune.GetUnicodeCategory(rune);
             if (category is UnicodeCategory.Control or UnicodeCategory.Format)
             {
-                error = $"Key contains U+{rune.Value:X4}, a {(category == UnicodeCategory.Control ? "control" : "invisible format")} character; keys may not.";
+                error = $"Key contains U+{rune.Value:X4}, {(category == UnicodeCategory.Control ? "a control" : "an invisible format")} character; keys may not.";
                 return false;
             }
         }
