@@ -1,0 +1,3 @@
+// The peervault command-line client; see README.
+Console.Error.WriteLine("usage: peervault <command>");
+return 2;
