@@ -22,6 +22,15 @@ public sealed record DemoOptions
     /// <summary>Only read back and compare what an earlier run stored (<c>--fetch-only</c>).</summary>
     public bool FetchOnly { get; init; }
 
+    /// <summary>
+    /// How long the demo waits for every node to answer before it gives up with one line per node
+    /// it could not reach (<c>DEMO_DEADLINE_SECONDS</c>).
+    /// </summary>
+    public TimeSpan ReachDeadline { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>True when no node was configured and <see cref="Target"/> is only the default name.</summary>
+    public bool NoNodesConfigured { get; init; }
+
     public static DemoOptions From(IConfiguration configuration, string[] args)
     {
         var nodes = configuration.GetSection("services").GetChildren()
@@ -30,7 +39,8 @@ public sealed record DemoOptions
             .Order(StringComparer.Ordinal)
             .ToList();
         var target = configuration["DEMO_TARGET"] is { Length: > 0 } t ? t : "node3";
-        if (nodes.Count == 0)
+        var noNodes = nodes.Count == 0;
+        if (noNodes)
         {
             nodes.Add(target);
         }
@@ -41,6 +51,8 @@ public sealed record DemoOptions
             Nodes = nodes,
             LargeFileBytes = int.TryParse(configuration["DEMO_LARGE_FILE_BYTES"], out var large) && large > 0 ? large : 3 << 20,
             FetchOnly = args.Contains("--fetch-only", StringComparer.Ordinal),
+            ReachDeadline = TimeSpan.FromSeconds(double.TryParse(configuration["DEMO_DEADLINE_SECONDS"], System.Globalization.CultureInfo.InvariantCulture, out var deadline) && deadline > 0 ? deadline : 20),
+            NoNodesConfigured = noNodes,
         };
     }
 }

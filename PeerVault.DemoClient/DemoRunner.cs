@@ -27,6 +27,20 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
         var stopwatch = Stopwatch.StartNew();
         LogStarting(files.Count, options.Target, string.Join(", ", options.Nodes));
 
+        if (await UnreachableNodesAsync(cancellationToken) is { Count: > 0 } unreachable)
+        {
+            foreach (var problem in unreachable)
+            {
+                await output.WriteLineAsync($"FAIL {problem}");
+            }
+
+            await output.WriteLineAsync(options.NoNodesConfigured
+                ? "Nothing stored; exit code 1."
+                : $"Nothing stored: {unreachable.Count} node(s) unreachable after {options.ReachDeadline.TotalSeconds:0} s; exit code 1.");
+            LogFailed(unreachable.Count, stopwatch.Elapsed.TotalSeconds);
+            return 1;
+        }
+
         if (!options.FetchOnly)
         {
             var step = 0;
@@ -93,6 +107,74 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
         return 0;
     }
 
+    /// <summary>
+    /// Asks every node for <c>/alive</c> until each answers or the deadline passes, so a demo with
+    /// no cluster says so in one line per node instead of failing every file through retries.
+    /// </summary>
+    private async Task<List<string>> UnreachableNodesAsync(CancellationToken cancellationToken)
+    {
+        if (options.NoNodesConfigured)
+        {
+            return [$"no node configured: run the demo through the AppHost (dotnet run --project PeerVault.AppHost), or set services__node1__http__0=http://host:port for each node (README)"];
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.ReachDeadline);
+        var problems = await Task.WhenAll(options.Nodes.Select(node => ReachAsync(node, deadline.Token)));
+        cancellationToken.ThrowIfCancellationRequested();
+        return [.. problems.OfType<string>()];
+    }
+
+    private async Task<string?> ReachAsync(string node, CancellationToken deadline)
+    {
+        var last = $"no answer within {options.ReachDeadline.TotalSeconds:0} s";
+        while (true)
+        {
+            try
+            {
+                using var response = await Client(node).GetAsync("/alive", deadline);
+                return null;
+            }
+            catch (Exception ex) when (IsTransportFailure(ex) && !deadline.IsCancellationRequested)
+            {
+                last = Innermost(ex);
+            }
+            catch (Exception ex) when (IsTransportFailure(ex) || ex is OperationCanceledException)
+            {
+                return $"{node} unreachable: {(ex is OperationCanceledException ? last : Innermost(ex))}";
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), deadline);
+            }
+            catch (OperationCanceledException)
+            {
+                return $"{node} unreachable: {last}";
+            }
+        }
+    }
+
+    private static bool IsTransportFailure(Exception ex) =>
+        ex is HttpRequestException or IOException or TimeoutException or Polly.ExecutionRejectedException
+        || (ex is TaskCanceledException && ex.InnerException is TimeoutException);
+
+    /// <summary>The root cause's message ("Connection refused (localhost:5001)"), not the wrappers'.</summary>
+    private static string Innermost(Exception ex)
+    {
+        var message = ex.Message;
+        for (var inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HttpRequestException or System.Net.Sockets.SocketException)
+            {
+                message = inner.Message;
+                break;
+            }
+        }
+
+        return message;
+    }
+
     private async Task<(IReadOnlyList<string> Replicas, string? Error)> StoreAsync(DemoFile file, CancellationToken cancellationToken)
     {
         using var activity = Source.StartActivity("StoreFile", ActivityKind.Client);
@@ -113,9 +195,9 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
             activity?.SetTag("peervault.object_id", body.GetProperty("objectId").GetString());
             return ([.. body.GetProperty("replicas").EnumerateArray().Select(r => r.GetString()!)], null);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
+        catch (Exception ex) when (IsTransportFailure(ex) || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            return Fail(activity, ex.Message);
+            return Fail(activity, Innermost(ex));
         }
     }
 
@@ -143,9 +225,9 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
             var servedBy = response.Headers.TryGetValues("X-PeerVault-Served-By", out var values) ? values.FirstOrDefault() : null;
             return (servedBy == "local", null);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
+        catch (Exception ex) when (IsTransportFailure(ex) || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            return (false, Fail(activity, ex.Message).Error);
+            return (false, Fail(activity, Innermost(ex)).Error);
         }
     }
 

@@ -12,6 +12,11 @@ builder.AddServiceDefaults();
 // The console carries the result table and warnings; progress goes to the log (OTLP, the dashboard).
 // Set in code: the orchestrator's LOGGING__CONSOLE__* variables replace the appsettings' Console section.
 builder.Logging.AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning);
+// Retries, transport failures and the demo's own log are its FAIL lines on the console; their stack traces
+// still reach OTLP (the dashboard) through the other providers.
+builder.Logging.AddFilter<ConsoleLoggerProvider>("Polly", LogLevel.None);
+builder.Logging.AddFilter<ConsoleLoggerProvider>("System.Net.Http.HttpClient", LogLevel.None);
+builder.Logging.AddFilter<ConsoleLoggerProvider>(typeof(DemoRunner).FullName, LogLevel.None);
 
 // A failed demo should say so in seconds, not after the standard handler's long back-off.
 builder.Services.ConfigureAll<HttpStandardResilienceOptions>(resilience =>

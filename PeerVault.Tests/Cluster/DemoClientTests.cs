@@ -26,6 +26,43 @@ public sealed class DemoClientTests
     }
 
     [Fact]
+    public async Task With_no_node_running_the_demo_says_which_nodes_it_could_not_reach_in_one_line_each_and_exits_1()
+    {
+        using var directory = new TempDirectory();
+        var environment = new Dictionary<string, string?>
+        {
+            ["DEMO_DEADLINE_SECONDS"] = "5",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
+            ["PEERVAULT_API_KEY"] = "a-key-nobody-checks-here",
+            ["services__node1__http__0"] = $"http://127.0.0.1:{FreePort.Next()}",
+            ["services__node2__http__0"] = $"http://127.0.0.1:{FreePort.Next()}",
+        };
+
+        await using var demo = ServiceProcess.Start("demo", "PeerVault.DemoClient", environment, directory.Path);
+
+        Assert.Equal(1, await demo.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        var lines = demo.Lines.Where(l => !string.IsNullOrWhiteSpace(l)).ToList();
+        Assert.Contains(lines, l => l.StartsWith("FAIL node1 unreachable: ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("FAIL node2 unreachable: ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Nothing stored: 2 node(s) unreachable", StringComparison.Ordinal));
+        Assert.True(lines.Count <= 4, string.Join(Environment.NewLine, lines));
+        Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_no_node_configured_the_demo_says_how_to_configure_one_and_exits_1()
+    {
+        using var directory = new TempDirectory();
+        var environment = new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null };
+
+        await using var demo = ServiceProcess.Start("demo", "PeerVault.DemoClient", environment, directory.Path);
+
+        Assert.Equal(1, await demo.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Contains(demo.Lines, l => l.StartsWith("FAIL no node configured", StringComparison.Ordinal) && l.Contains("services__node1__http__0", StringComparison.Ordinal));
+        Assert.DoesNotContain(demo.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_demo_stores_and_reads_back_every_file_and_a_tampered_file_fails_it_by_name()
     {
         using var telemetry = new TelemetryCapture();
