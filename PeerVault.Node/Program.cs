@@ -18,6 +18,28 @@ catch (NodeConfigurationException ex)
     await Console.Error.WriteLineAsync($"peervault-node: configuration error: {ex.Message}");
     return 2;
 }
+catch (Exception ex) when (StartupFailure.Describe(ex) is { } reason)
+{
+    await Console.Error.WriteLineAsync($"peervault-node: cannot start: {reason}");
+    return StartupFailure.ExitCode;
+}
 
-await app.RunAsync();
+await using (app)
+{
+    try
+    {
+        await app.StartAsync();
+    }
+    catch (Exception ex) when (StartupFailure.Describe(ex) is { } reason)
+    {
+        await Console.Error.WriteLineAsync($"peervault-node: cannot start: {reason}");
+        // Stop what did start, so background services end as in any shutdown, not as failures.
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await app.StopAsync(grace.Token);
+        return StartupFailure.ExitCode;
+    }
+
+    await app.WaitForShutdownAsync();
+}
+
 return 0;

@@ -15,7 +15,8 @@ trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null; [ -n "${KEEP:-}" ] 
 
 dotnet build "$root/PeerVault.Node" -c Release -v q -nologo >/dev/null
 dll="$root/PeerVault.Node/bin/Release/net10.0/PeerVault.Node.dll"
-export PEERVAULT_CLUSTER_KEY=$(openssl rand -hex 32) PEERVAULT_AUTH_TOKEN=$(openssl rand -hex 24)
+export PEERVAULT_CLUSTER_KEY=$(openssl rand -hex 32) PEERVAULT_AUTH_TOKEN=$(openssl rand -hex 24) PEERVAULT_API_KEY=$(openssl rand -hex 24)
+auth="Authorization: Bearer $PEERVAULT_API_KEY"
 export PEERVAULT_BOOTSTRAP=127.0.0.1:17201,127.0.0.1:17202,127.0.0.1:17203
 export Logging__LogLevel__Default=Warning
 declare -A pids
@@ -25,11 +26,11 @@ start_node() {
   PEERVAULT_NODE_NAME=node$n P2P_PORT=1720$n ASPNETCORE_URLS=http://127.0.0.1:1710$n PEERVAULT_DATA_DIR="$work/node$n" \
     dotnet "$dll" >>"$work/node$n.log" 2>&1 &
   pids[$n]=$!
-  until curl -sf "http://127.0.0.1:1710$n/health" >/dev/null 2>&1; do sleep 0.05; done
+  until curl -H "$auth" -sf "http://127.0.0.1:1710$n/health" >/dev/null 2>&1; do sleep 0.05; done
 }
 stop_node() { kill "${pids[$1]}"; wait "${pids[$1]}" 2>/dev/null || true; }
-objects_on() { curl -sf "http://127.0.0.1:1710$1/v1/cluster" | jq '.node.objects'; }
-alive_on() { curl -sf "http://127.0.0.1:1710$1/v1/cluster" | jq '[.members[] | select(.state == "alive")] | length'; }
+objects_on() { curl -H "$auth" -sf "http://127.0.0.1:1710$1/v1/cluster" | jq '.node.objects'; }
+alive_on() { curl -H "$auth" -sf "http://127.0.0.1:1710$1/v1/cluster" | jq '[.members[] | select(.state == "alive")] | length'; }
 now() { date +%s.%N; }
 
 for n in 1 2 3; do start_node $n; done
@@ -46,7 +47,7 @@ wait_until_holds() {
 
 for count in "${counts[@]}"; do
   stop_node 3
-  seq "$total" $((total + count - 1)) | xargs -P 16 -I{} curl -sf -o /dev/null -T "$work/small.bin" "http://127.0.0.1:17101/v1/objects/small/{}"
+  seq "$total" $((total + count - 1)) | xargs -P 16 -I{} curl -H "$auth" -sf -o /dev/null -T "$work/small.bin" "http://127.0.0.1:17101/v1/objects/small/{}"
   total=$((total + count))
   t=$(now); start_node 3
   echo "restart after missing $count objects: node3 holds all $total in $(wait_until_holds 3 "$total" "$t") s"
@@ -57,7 +58,7 @@ for count in "${counts[@]}"; do
 done
 
 stop_node 3
-for i in $(seq 1 8); do curl -sf -o /dev/null -T "$work/large.bin" "http://127.0.0.1:17101/v1/objects/large/$i"; done
+for i in $(seq 1 8); do curl -H "$auth" -sf -o /dev/null -T "$work/large.bin" "http://127.0.0.1:17101/v1/objects/large/$i"; done
 total=$((total + 8))
 t=$(now); start_node 3
 seconds=$(wait_until_holds 3 "$total" "$t")

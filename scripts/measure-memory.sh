@@ -11,15 +11,16 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 dotnet build "$root/PeerVault.Node" -c Release -v q -nologo >/dev/null
 dll="$root/PeerVault.Node/bin/Release/net10.0/PeerVault.Node.dll"
-export PEERVAULT_CLUSTER_KEY=$(openssl rand -hex 32) PEERVAULT_AUTH_TOKEN=$(openssl rand -hex 24)
+export PEERVAULT_CLUSTER_KEY=$(openssl rand -hex 32) PEERVAULT_AUTH_TOKEN=$(openssl rand -hex 24) PEERVAULT_API_KEY=$(openssl rand -hex 24)
+auth="Authorization: Bearer $PEERVAULT_API_KEY"
 PEERVAULT_NODE_NAME=node1 P2P_PORT=17101 ASPNETCORE_URLS=http://127.0.0.1:17001 PEERVAULT_DATA_DIR="$work/node1" \
   dotnet "$dll" >"$work/node1.log" 2>&1 &
 pid1=$!
 PEERVAULT_NODE_NAME=node2 P2P_PORT=17102 ASPNETCORE_URLS=http://127.0.0.1:17002 PEERVAULT_DATA_DIR="$work/node2" \
   PEERVAULT_BOOTSTRAP=127.0.0.1:17101 dotnet "$dll" >"$work/node2.log" 2>&1 &
 pid2=$!
-until curl -sf http://127.0.0.1:17001/health >/dev/null && curl -sf http://127.0.0.1:17002/health >/dev/null; do sleep 0.2; done
-until [ "$(curl -s http://127.0.0.1:17001/v1/cluster | grep -o '"state":"alive"' | wc -l)" -ge 2 ]; do sleep 0.2; done
+until curl -H "$auth" -sf http://127.0.0.1:17001/health >/dev/null && curl -H "$auth" -sf http://127.0.0.1:17002/health >/dev/null; do sleep 0.2; done
+until [ "$(curl -H "$auth" -s http://127.0.0.1:17001/v1/cluster | grep -o '"state":"alive"' | wc -l)" -ge 2 ]; do sleep 0.2; done
 
 kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 base1=$(kib $pid1 VmRSS); base2=$(kib $pid2 VmRSS)
@@ -27,9 +28,9 @@ base1=$(kib $pid1 VmRSS); base2=$(kib $pid2 VmRSS)
 head -c "$((size_mib << 20))" /dev/urandom >"$work/object.bin"
 want=$(sha256sum "$work/object.bin" | cut -d' ' -f1)
 start=$(date +%s.%N)
-curl -sf -T "$work/object.bin" http://127.0.0.1:17001/v1/objects/large.bin >"$work/put.json"
+curl -H "$auth" -sf -T "$work/object.bin" http://127.0.0.1:17001/v1/objects/large.bin >"$work/put.json"
 put_done=$(date +%s.%N)
-got=$(curl -sf http://127.0.0.1:17002/v1/objects/large.bin | sha256sum | cut -d' ' -f1)
+got=$(curl -H "$auth" -sf http://127.0.0.1:17002/v1/objects/large.bin | sha256sum | cut -d' ' -f1)
 get_done=$(date +%s.%N)
 [ "$want" = "$got" ] || { echo "read-back mismatch" >&2; exit 1; }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -34,11 +35,31 @@ public static partial class NodeApplication
         builder.Configuration.AddApiKeysFile(builder.Configuration[NodeSettings.ApiKeysFileVariable]);
         var settings = NodeSettings.Load(builder.Configuration, time, builder.Environment.IsDevelopment());
 
+        // One process per data directory, before anything reads or writes it; released when the
+        // application (or the process) ends.
+        var directoryLock = DataDirectoryLock.Acquire(settings.DataDirectory);
+        builder.Services.AddSingleton(directoryLock);
+
+        try
+        {
+            return Compose(builder, settings, time);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Wires every service once the node holds its data directory.</summary>
+    private static WebApplication Compose(WebApplicationBuilder builder, NodeSettings settings, TimeProvider time)
+    {
         // Before anything opens the data: a node away longer than tombstones are kept rejoins empty.
         var life = NodeLife.Begin(settings.DataDirectory, time.GetUtcNow());
         var movedAside = StaleData.MoveAsideIfAwaySince(settings.DataDirectory, life.LastAliveBefore, time.GetUtcNow() - settings.Cluster.TombstoneGrace, time.GetUtcNow());
 
         builder.AddServiceDefaults();
+        QuietConsole(builder.Logging);
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(NodeTracing.SourceName));
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(NodeMetrics.MeterName));
         if (string.IsNullOrEmpty(builder.Configuration["OTEL_SERVICE_NAME"]))
@@ -124,6 +145,7 @@ public static partial class NodeApplication
         // Nothing is in flight yet: every unreferenced blob is what an interrupted write left.
         var removed = store.Blobs.RemoveTemporaryFiles() + store.SweepUnreferencedBlobs(DateTimeOffset.MaxValue);
         LogStarting(logger, settings.Identity.Name, settings.Identity.Id.ToString("N"), settings.DataDirectory, settings.Keys.Current.KeyId, life.Incarnation, removed);
+        app.Lifetime.ApplicationStarted.Register(() => LogServing(logger, settings.Identity.Name, string.Join(", ", app.Urls)));
 
         app.UseExceptionHandler();
         app.UseAuthentication();
@@ -133,6 +155,22 @@ public static partial class NodeApplication
         app.MapClusterEndpoints();
         return app;
     }
+
+    /// <summary>
+    /// What an operator reads on the console: the node's own lines, and the framework's only when
+    /// they are warnings. Set for the console provider alone, in code (an orchestrator's
+    /// <c>LOGGING__CONSOLE__*</c> variables replace the appsettings' Console section), so every
+    /// line still reaches OTLP. The host's own start-up failure is printed as one line by Program.
+    /// </summary>
+    private static void QuietConsole(ILoggingBuilder logging)
+    {
+        logging.AddFilter<ConsoleLoggerProvider>("Microsoft", LogLevel.Warning);
+        logging.AddFilter<ConsoleLoggerProvider>("System.Net.Http", LogLevel.Warning);
+        logging.AddFilter<ConsoleLoggerProvider>("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeName} serving its HTTP API on {Urls}")]
+    private static partial void LogServing(ILogger logger, string nodeName, string urls);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private static partial void LogSettingWarning(ILogger logger, string warning);

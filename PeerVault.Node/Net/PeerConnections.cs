@@ -57,16 +57,23 @@ public sealed partial class PeerConnections(
         }
 
         // Bind before the host reports started, so the port is known and taken from then on.
-        _listener = new TcpListener(IPAddress.IPv6Any, options.Port);
         try
         {
-            _listener.Server.DualMode = true;
-            _listener.Start();
+            _listener = new TcpListener(IPAddress.IPv6Any, options.Port);
+            try
+            {
+                _listener.Server.DualMode = true;
+                _listener.Start();
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode != SocketError.AddressAlreadyInUse && Socket.OSSupportsIPv4)
+            {
+                _listener = new TcpListener(IPAddress.Any, options.Port);
+                _listener.Start();
+            }
         }
-        catch (SocketException ex) when (ex.SocketErrorCode != SocketError.AddressAlreadyInUse && Socket.OSSupportsIPv4)
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
-            _listener = new TcpListener(IPAddress.Any, options.Port);
-            _listener.Start();
+            throw new PortInUseException($"P2P_PORT {options.Port} is already in use by another process; stop it, or set P2P_PORT to a free port (0 picks any).", ex);
         }
 
         LogListening(self.Name, ListenEndPoint.Port);

@@ -8,6 +8,12 @@ public static class Plaintext
         var hits = new List<string>();
         foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {
+            // A running node holds its (empty) lock file exclusively; .NET's reads ask for a shared lock.
+            if (Path.GetFileName(file) == PeerVault.Node.Storage.DataDirectoryLock.FileName)
+            {
+                continue;
+            }
+
             if (File.ReadAllBytes(file).AsSpan().IndexOf(needle) >= 0)
             {
                 hits.Add(file);

@@ -52,7 +52,7 @@ public sealed class NodeProcessTests
         using var directory = new TempDirectory();
         await using var node = ServiceProcess.Start("node1", "PeerVault.Node", Environment("node1", secrets: null, directory.Sub("data"), environment: "Development"), directory.Path);
 
-        var url = await node.WaitForLineAsync(@"Now listening on: (http://\S+)");
+        var url = await node.WaitForLineAsync(@"serving its HTTP API on (http://[^\s,]+)");
 
         foreach (var variable in new[] { "PEERVAULT_CLUSTER_KEY", "PEERVAULT_AUTH_TOKEN", "PEERVAULT_API_KEY" })
         {
@@ -84,7 +84,63 @@ public sealed class NodeProcessTests
         Assert.Contains(node.Lines, l => l.Contains("PEERVAULT_CLUSTER_KEY", StringComparison.Ordinal));
         Assert.DoesNotContain(node.Lines, l => l.Contains(badKey, StringComparison.Ordinal));
         Assert.False(Directory.Exists(directory.Sub("data/blobs")), "nothing is written by a node that refused to start");
+        AssertNoStackTrace(node);
     }
+
+    [Fact]
+    public async Task A_node_whose_peer_port_is_taken_refuses_in_one_line_naming_P2P_PORT()
+    {
+        using var directory = new TempDirectory();
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, 0);
+        squatter.Start();
+        var port = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var environment = Environment("node1", ClusterSecrets.Generate(), directory.Sub("data"));
+        environment["P2P_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var node = ServiceProcess.Start("node1", "PeerVault.Node", environment, directory.Path);
+
+        Assert.Equal(3, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(node.Lines, l => l == $"peervault-node: cannot start: P2P_PORT {port} is already in use by another process; stop it, or set P2P_PORT to a free port (0 picks any).");
+        AssertNoStackTrace(node);
+    }
+
+    [Fact]
+    public async Task A_node_whose_http_port_is_taken_refuses_in_one_line_naming_the_address()
+    {
+        using var directory = new TempDirectory();
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var address = $"http://127.0.0.1:{((System.Net.IPEndPoint)squatter.LocalEndpoint).Port}";
+        var environment = Environment("node1", ClusterSecrets.Generate(), directory.Sub("data"));
+        environment["ASPNETCORE_URLS"] = address;
+        await using var node = ServiceProcess.Start("node1", "PeerVault.Node", environment, directory.Path);
+
+        Assert.Equal(3, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(node.Lines, l => l.StartsWith("peervault-node: cannot start: ", StringComparison.Ordinal) && l.Contains(address, StringComparison.Ordinal) && l.Contains("ASPNETCORE_URLS", StringComparison.Ordinal));
+        AssertNoStackTrace(node);
+    }
+
+    [Fact]
+    public async Task A_second_node_on_a_data_directory_another_node_holds_refuses_and_the_first_keeps_serving()
+    {
+        using var directory = new TempDirectory();
+        var secrets = ClusterSecrets.Generate();
+        await using var first = ServiceProcess.Start("node1", "PeerVault.Node", Environment("node1", secrets, directory.Sub("data")), directory.Path);
+        var url = await first.WaitForLineAsync(@"serving its HTTP API on (http://[^\s,]+)");
+
+        await using var second = ServiceProcess.Start("node2", "PeerVault.Node", Environment("node2", secrets, directory.Sub("data")), directory.Path);
+
+        Assert.Equal(3, await second.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(second.Lines, l => l.StartsWith("peervault-node: cannot start: Data directory", StringComparison.Ordinal) && l.Contains("PEERVAULT_DATA_DIR", StringComparison.Ordinal));
+        AssertNoStackTrace(second);
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secrets.ApiKey);
+        using var put = await http.PutAsync("/v1/objects/still-mine", new ByteArrayContent([1, 2, 3]), TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.Created, put.StatusCode);
+        Assert.False(first.HasExited);
+    }
+
+    private static void AssertNoStackTrace(ServiceProcess process) =>
+        Assert.DoesNotContain(process.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal));
 
     [Fact]
     public async Task Three_node_processes_store_through_node3_and_serve_every_file_from_node1_and_node2()
@@ -99,7 +155,7 @@ public sealed class NodeProcessTests
                 var bootstrap = string.Join(',', nodes.Select(n => $"127.0.0.1:{n.P2P}"));
                 var process = ServiceProcess.Start($"node{i}", "PeerVault.Node", Environment($"node{i}", secrets, directory.Sub($"node{i}"), bootstrap), directory.Path);
                 var p2p = await process.WaitForLineAsync(@"listening for peers on TCP port (\d+)");
-                var url = await process.WaitForLineAsync(@"Now listening on: (http://\S+)");
+                var url = await process.WaitForLineAsync(@"serving its HTTP API on (http://[^\s,]+)");
                 var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
                 http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secrets.ApiKey);
                 nodes.Add((process, http, p2p));
