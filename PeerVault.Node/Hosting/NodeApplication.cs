@@ -38,7 +38,8 @@ public static partial class NodeApplication
         // One process per data directory, before anything reads or writes it; released when the
         // application (or the process) ends.
         var directoryLock = DataDirectoryLock.Acquire(settings.DataDirectory);
-        builder.Services.AddSingleton(directoryLock);
+        // Registered through a factory: the container disposes what it creates, not instances it is handed.
+        builder.Services.AddSingleton(_ => directoryLock);
 
         try
         {
@@ -121,6 +122,8 @@ public static partial class NodeApplication
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");
 
         var app = builder.Build();
+        // Resolved now so the container owns the lock and releases it when the application is disposed.
+        app.Services.GetRequiredService<DataDirectoryLock>();
         var logger = app.Services.GetRequiredService<ILogger<NodeSettings>>();
         foreach (var warning in settings.Warnings)
         {
