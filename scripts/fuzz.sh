@@ -59,15 +59,15 @@ afl-fuzz -i "$corpus" -o "$findings" -V "$seconds" -t 2000 -m none -- dotnet "$b
 }
 
 stats="$findings/default/fuzzer_stats"
-stat() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
-crashes=$(stat saved_crashes)
-hangs=$(stat saved_hangs)
+field() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
+crashes=$(field saved_crashes)
+hangs=$(field saved_hangs)
 echo "harness:        $harness"
-echo "run time:       $(stat run_time) s"
-echo "executions:     $(stat execs_done)"
-echo "exec/s:         $(stat execs_per_sec)"
-echo "corpus:         $(stat corpus_count) inputs (from $(ls "$corpus" | wc -l) seeds)"
-echo "stability:      $(stat stability)"
+echo "run time:       $(field run_time) s"
+echo "executions:     $(field execs_done)"
+echo "exec/s:         $(field execs_per_sec)"
+echo "corpus:         $(field corpus_count) inputs (from $(ls "$corpus" | wc -l) seeds)"
+echo "stability:      $(field stability)"
 echo "crashes:        $crashes"
 echo "hangs:          $hangs"
 if [ "${crashes:-0}" != 0 ] || [ "${hangs:-0}" != 0 ]; then
