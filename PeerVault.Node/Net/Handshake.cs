@@ -168,10 +168,11 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
 
     private void CheckClock(HandshakeGreeting greeting, string who)
     {
-        var skew = TimeSpan.FromMilliseconds(Math.Abs((double)time.GetUtcNow().ToUnixTimeMilliseconds() - greeting.UnixMillis));
-        if (skew > MaxClockSkew)
+        // Compared in milliseconds: a greeting's time is any 64-bit value, and most are too far off to be a TimeSpan.
+        var skewMs = Math.Abs((double)time.GetUtcNow().ToUnixTimeMilliseconds() - greeting.UnixMillis);
+        if (skewMs > MaxClockSkew.TotalMilliseconds)
         {
-            throw new PeerProtocolException(RejectReason.ClockSkew, $"Handshake from {who} is {skew.TotalSeconds:0} s off our clock (limit {MaxClockSkew.TotalSeconds:0} s).");
+            throw new PeerProtocolException(RejectReason.ClockSkew, $"Handshake from {who} is {skewMs / 1000:0} s off our clock (limit {MaxClockSkew.TotalSeconds:0} s).");
         }
     }
 

@@ -4,7 +4,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
-using System.Text.Json;
 using PeerVault.Node.Net.Rpc;
 using PeerVault.Node.Security;
 
@@ -204,8 +203,7 @@ public sealed partial class PeerSession : IAsyncDisposable
 
     private async Task SendAsync(FrameType type, Envelope envelope, CancellationToken cancellationToken)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(envelope, RpcJsonContext.Default.Envelope);
-        await _connection.WriteFrameAsync(type, bytes, cancellationToken);
+        await _connection.WriteFrameAsync(type, EnvelopeCodec.Encode(envelope), cancellationToken);
     }
 
     private async Task SendStreamCoreAsync(Envelope header, Stream source, CancellationToken cancellationToken)
@@ -384,18 +382,7 @@ public sealed partial class PeerSession : IAsyncDisposable
         }
     }
 
-    private static Envelope Deserialize(Frame frame)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(frame.Payload.Span, RpcJsonContext.Default.Envelope)
-                ?? throw new PeerProtocolException(RejectReason.Malformed, $"Empty {frame.Type} frame.");
-        }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException)
-        {
-            throw new PeerProtocolException(RejectReason.Malformed, $"Unreadable {frame.Type} frame: {ex.Message}");
-        }
-    }
+    private static Envelope Deserialize(Frame frame) => EnvelopeCodec.Decode(frame.Payload.Span, frame.Type);
 
     private async Task HandleAsync(IPeerRequestHandler handler, IncomingRequest request)
     {

@@ -9,9 +9,16 @@ namespace PeerVault.Node.Net.Rpc;
 /// </summary>
 public sealed record Envelope(long Id, long ReplyTo, string? TraceParent, string? TraceState, PeerMessage Body);
 
-/// <summary>Source-generated JSON for everything on the peer wire.</summary>
+/// <summary>
+/// Source-generated JSON for everything on the peer wire. Every member is always written (null
+/// included) and required on reading, and null is accepted only where the type allows it: a
+/// message missing a field, or with null where the receiver expects a value, is refused as
+/// malformed instead of reaching code that would dereference it.
+/// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(Envelope))]
 internal sealed partial class RpcJsonContext : JsonSerializerContext;
