@@ -23,6 +23,8 @@ public sealed class TracingTests
         // Replication past the write quorum finishes after the PUT answers.
         await telemetry.WaitForAsync(t => t.InTrace(trace).Count(s => s.OperationName == "ReceiveReplica") == 2, "both replicas' receive spans");
         await telemetry.WaitForAsync(t => t.InTrace(trace).Count(s => s.OperationName == "VerifyReplica") == 2, "both replicas' verify spans");
+        // node3's client span of each transfer ends when the replica's answer arrives, after the replica's own spans.
+        await telemetry.WaitForAsync(t => t.InTrace(trace).Count(s => s.OperationName == "ReplicateObject") == 2, "node3's two transfer spans");
         // ASP.NET Core ends its server span after the response is sent, so it can trail the client.
         await telemetry.WaitForAsync(t => t.InTrace(trace).Any(s => s.Kind == ActivityKind.Server && s.Source.Name == "Microsoft.AspNetCore"), "node3's HTTP server span");
         var spans = telemetry.InTrace(trace);

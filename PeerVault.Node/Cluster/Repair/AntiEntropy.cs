@@ -120,9 +120,10 @@ public sealed partial class AntiEntropy(
         }
 
         IReadOnlyList<int> differing;
+        PartitionDigest[] sent = [.. shared.Select(store.Index.DigestOf)];
         try
         {
-            differing = await replicas.ComparePartitionsAsync(peer, shared, [.. shared.Select(store.Index.DigestOf)], cancellationToken);
+            differing = await replicas.ComparePartitionsAsync(peer, shared, sent, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or TimeoutException)
         {
@@ -130,9 +131,15 @@ public sealed partial class AntiEntropy(
             return new SyncReport(1, shared.Count, 0, 0, 0, 0, 1);
         }
 
-        foreach (var partition in shared.Except(differing))
+        var differs = differing.ToHashSet();
+        for (var i = 0; i < shared.Count; i++)
         {
-            status.MarkInSync(partition, peer.Id);
+            // Only if nothing was written meanwhile: a write the peer refused while the comparison
+            // was in flight has marked the partition out of sync, and an old answer must not undo that.
+            if (!differs.Contains(shared[i]) && store.Index.DigestOf(shared[i]).Equals(sent[i]))
+            {
+                status.MarkInSync(shared[i], peer.Id);
+            }
         }
 
         var report = new SyncReport(1, shared.Count, differing.Count, 0, 0, 0, 0);
