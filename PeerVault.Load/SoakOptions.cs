@@ -32,6 +32,7 @@ internal sealed record SoakOptions
           --restart-command CMD         with --endpoints: run CMD (sh -c) in the middle; its run is the restart window
           --pids PID,PID,...            with --endpoints: node processes to sample (/proc)
           --node-env VAR=VALUE          extra node setting for a local cluster (repeatable)
+          --idle D                      after the check, keep sampling the idle nodes this long (30s): what load left behind
           --seed N                      seed of the workload (random)
           --out FILE                    JSON result (soak-result.json)
           --work-dir DIR                where a local cluster keeps data and logs (a new temp directory; kept on failure)
@@ -58,6 +59,8 @@ internal sealed record SoakOptions
     public IReadOnlyList<int> Pids { get; init; } = [];
 
     public IReadOnlyDictionary<string, string> NodeEnvironment { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    public TimeSpan Idle { get; init; } = TimeSpan.FromSeconds(30);
 
     public int Seed { get; init; } = Random.Shared.Next();
 
@@ -89,6 +92,7 @@ internal sealed record SoakOptions
                 "--restart-command" => options with { RestartCommand = Value() },
                 "--pids" => options with { Pids = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => Positive(name, p))] },
                 "--node-env" => options with { NodeEnvironment = Add(environment, name, Value()) },
+                "--idle" => options with { Idle = ParseDuration(name, Value()) },
                 "--seed" => options with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--out" => options with { ResultPath = Value() },
                 "--work-dir" => options with { WorkDirectory = Value() },

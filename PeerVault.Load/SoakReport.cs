@@ -49,10 +49,10 @@ internal static class SoakReport
         }
 
         output.WriteLine();
-        output.WriteLine("node    pids          RSS MiB first min → last min (peak)   handles first → last (peak)   threads first → last (peak)");
+        output.WriteLine("node    pids          RSS MiB first min → last min (peak) idle   handles first → last (peak) idle   threads first → last (peak) idle");
         foreach (var r in result.Resources)
         {
-            output.WriteLine($"{r.Node,-7} {string.Join(",", r.Pids),-13} {r.FirstMinuteRssMiB,7:0.0} → {r.LastMinuteRssMiB,7:0.0} ({r.PeakRssMiB,6:0.0})          {r.FirstMinuteOpenHandles,6:0} → {r.LastMinuteOpenHandles,6:0} ({r.PeakOpenHandles,4})        {r.FirstMinuteThreads,4:0} → {r.LastMinuteThreads,4:0} ({r.PeakThreads,3})");
+            output.WriteLine($"{r.Node,-7} {string.Join(",", r.Pids),-13} {r.FirstMinuteRssMiB,7:0.0} → {r.LastMinuteRssMiB,7:0.0} ({r.PeakRssMiB,6:0.0}) {r.EndRssMiB,6:0.0}   {r.FirstMinuteOpenHandles,6:0} → {r.LastMinuteOpenHandles,6:0} ({r.PeakOpenHandles,4}) {r.EndOpenHandles,4}   {r.FirstMinuteThreads,4:0} → {r.LastMinuteThreads,4:0} ({r.PeakThreads,3}) {r.EndThreads,3}");
         }
 
         output.WriteLine();
@@ -89,7 +89,8 @@ internal static class SoakReport
         => [.. samples.GroupBy(s => s.Node).OrderBy(g => g.Key, StringComparer.Ordinal).Select(node =>
         {
             var first = node.Where(s => s.Seconds <= Minute).ToList();
-            var last = node.Where(s => s.Seconds >= duration - Minute).ToList();
+            var last = node.Where(s => s.Seconds >= duration - Minute && s.Seconds <= duration).ToList();
+            var end = node.MaxBy(s => s.Seconds)!;
             return new NodeResourceSummary(
                 node.Key,
                 [.. node.Select(s => s.Pid).Distinct()],
@@ -101,7 +102,10 @@ internal static class SoakReport
                 node.Max(s => s.OpenHandles),
                 Math.Round(Average(first, s => s.Threads), 1),
                 Math.Round(Average(last, s => s.Threads), 1),
-                node.Max(s => s.Threads));
+                node.Max(s => s.Threads),
+                Math.Round(end.RssKiB / 1024.0, 1),
+                end.OpenHandles,
+                end.Threads);
         })];
 
     private static double Average(List<ResourceSample> samples, Func<ResourceSample, double> value)

@@ -8,7 +8,7 @@ internal sealed record RestartFigures(string Mode, string? Node, double? Stopped
 
 internal sealed record VerificationFigures(int Keys, int Live, int Deleted, int Ambiguous, long Failures);
 
-/// <summary>A node's figures over the run: averages of the first and last minute, and the peaks.</summary>
+/// <summary>A node's figures over the run: averages of the workload's first and last minute, the peaks, and the last sample (after the idle period).</summary>
 internal sealed record NodeResourceSummary(
     string Node,
     IReadOnlyList<int> Pids,
@@ -20,7 +20,10 @@ internal sealed record NodeResourceSummary(
     int PeakOpenHandles,
     double FirstMinuteThreads,
     double LastMinuteThreads,
-    int PeakThreads);
+    int PeakThreads,
+    double EndRssMiB,
+    int EndOpenHandles,
+    int EndThreads);
 
 internal sealed record SoakResult(
     DateTimeOffset StartedAt,

@@ -72,6 +72,14 @@ internal static class SoakRunner
         }
 
         var verification = await FinalCheck.RunAsync(context, clients, cluster, abort.Token);
+        if (options.Idle > TimeSpan.Zero)
+        {
+            // Threads the load made the pool inject retire, and memory a collection can free is freed, once nothing runs.
+            Console.WriteLine($"sampling the idle nodes for {options.Idle.TotalSeconds:0} s");
+            using var idle = new CancellationTokenSource(options.Idle);
+            await MonitorAsync(options, cluster, stats, sampler, clock, idle.Token);
+        }
+
         Sample(cluster, options, sampler, clock);
         var result = SoakReport.Build(options, startedAt, elapsed, endpoints, writeQuorum, restart, stats, verification, sampler.Samples);
         SoakReport.Print(result);
