@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace PeerVault.Tests.Cluster.Resilience;
 
 /// <summary>
@@ -59,6 +61,74 @@ public sealed class NodeDisk(string node, string directory)
     {
         var blobs = Blobs();
         return [.. objects.Where(o => !blobs.Contains(o.Value)).Select(o => o.Key).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// What the node's own key index says of each key under <paramref name="prefix"/>: the last line
+    /// of <c>index.log</c> for it (the log only grows by entries that won), as a blob id or null for a
+    /// tombstone. A key the node never heard of is not in the map.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> Indexed(string prefix)
+    {
+        var entries = new Dictionary<string, string?>(StringComparer.Ordinal);
+        string[] lines;
+        try
+        {
+            using var file = new FileStream(Path.Combine(Directory, "index.log"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(file);
+            lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch (FileNotFoundException)
+        {
+            return entries;
+        }
+
+        foreach (var line in lines)
+        {
+            try
+            {
+                var entry = JsonDocument.Parse(line).RootElement;
+                var key = entry.GetProperty("key").GetString()!;
+                if (!key.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (entry.TryGetProperty("forgotten", out var forgotten) && forgotten.GetBoolean())
+                {
+                    entries.Remove(key);
+                }
+                else
+                {
+                    entries[key] = entry.TryGetProperty("deleted", out var deleted) && deleted.GetBoolean() ? null : entry.GetProperty("blobId").GetString();
+                }
+            }
+            catch (JsonException)
+            {
+                // The line being appended right now.
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>
+    /// Files that only an interrupted or unfinished write leaves: anything in <c>tmp/</c> (but the
+    /// health probe's own file, written and removed on every probe), <c>*.tmp</c> and the index's <c>*.compact</c>.
+    /// </summary>
+    public IReadOnlyList<string> TemporaryFiles()
+    {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return [];
+        }
+
+        return [.. System.IO.Directory.EnumerateFiles(Directory, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(Directory, f))
+            .Where(f => (f.StartsWith("tmp" + Path.DirectorySeparatorChar, StringComparison.Ordinal) && Path.GetFileName(f) != ".health")
+                || f.EndsWith(".tmp", StringComparison.Ordinal)
+                || f.EndsWith(".compact", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)];
     }
 
     private string PathOf(string objectId)

@@ -1,0 +1,8 @@
+namespace PeerVault.Load;
+
+internal enum OperationKind
+{
+    Put,
+    Get,
+    Delete,
+}
