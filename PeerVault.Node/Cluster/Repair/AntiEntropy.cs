@@ -226,12 +226,7 @@ public sealed partial class AntiEntropy(
             return 0;
         }
 
-        var (found, body) = await replicas.FetchAsync(peer, entry.Key, entry.Version, cancellationToken);
-        await using (var stream = body.AsStream())
-        {
-            await store.AcceptReplicaAsync(found, stream, cancellationToken);
-        }
-
+        var found = await replicas.PullAsync(peer, entry.Key, entry.Version, cancellationToken);
         metrics.ObjectStored("repair");
         return found.SealedLength;
     }
