@@ -41,7 +41,15 @@ public sealed partial class Scrubber(
             while (!stoppingToken.IsCancellationRequested)
             {
                 await _wake.WaitAsync(options.ScrubInterval, stoppingToken);
-                await RunPassAsync(stoppingToken);
+                try
+                {
+                    await RunPassAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A failed pass must never end the node; the next one starts from scratch.
+                    LogPassFailed(ex);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -140,6 +148,12 @@ public sealed partial class Scrubber(
             // Quarantined or replaced by a read meanwhile: that read repairs it.
             return null;
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The disk, not the blob: the storage probe takes it from here (and the pass stops).
+            storage.ReportFault(ex);
+            return null;
+        }
     }
 
     private async ValueTask Paced(int bytes, CancellationToken cancellationToken)
@@ -171,6 +185,9 @@ public sealed partial class Scrubber(
         _wake.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A scrub pass failed")]
+    private partial void LogPassFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Scrub: blob {BlobId} of {Key} is corrupt ({Reason}); quarantined, restoring it from a replica")]
     private partial void LogCorrupt(string key, string? blobId, string reason);
