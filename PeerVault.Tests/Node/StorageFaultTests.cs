@@ -187,13 +187,20 @@ public sealed class StorageFaultTests
                 return null;
             }
 
-            if (!await RunAsync("mount", "-o", "remount,bind,ro", path))
+            // A remount to read-only fails (busy) while the node has a file open for writing through
+            // the new mount (its probe runs every 0.2 s): try a few times.
+            for (var attempt = 0; attempt < 20; attempt++)
             {
-                await RunAsync("umount", path);
-                return null;
+                if (await RunAsync("mount", "-o", "remount,bind,ro", path))
+                {
+                    return new ReadOnlyDirectory(path, mounted: true);
+                }
+
+                await Task.Delay(50, Ct);
             }
 
-            return new ReadOnlyDirectory(path, mounted: true);
+            await RunAsync("umount", "-l", path);
+            return null;
         }
 
         public async ValueTask DisposeAsync()
@@ -206,7 +213,8 @@ public sealed class StorageFaultTests
             _undone = true;
             if (_mounted)
             {
-                await RunAsync("umount", _path);
+                // Lazy: a file the node holds open must not leave the mount behind.
+                await RunAsync("umount", "-l", _path);
             }
             else
             {
