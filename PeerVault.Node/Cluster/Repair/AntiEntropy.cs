@@ -207,7 +207,9 @@ public sealed partial class AntiEntropy(
                 }
             });
 
-        if (failed == 0)
+        // Keys the peer still wants from this node (it pulls them in its own pass) mean the partition
+        // is not in sync yet: marking it so would hide an under-replicated object.
+        if (failed == 0 && (!pull || wanted.Count == 0))
         {
             foreach (var partition in partitions)
             {
