@@ -72,7 +72,8 @@ public sealed class IntegrityHealingTests
         var node3 = cluster["node3"];
         var placement = node3.Services.GetRequiredService<PeerVault.Node.Cluster.Placement.PlacementMap>();
         var key = Enumerable.Range(0, 1000).Select(i => $"through-{i}.bin").First(k => placement.ReplicasOf(k).All(m => !m.IsSelf));
-        var content = DemoFiles.RandomBytes(16 << 20, seed: 16);
+        // Larger than every buffer on the way (socket buffers grow to several MiB each), so the source is still sending.
+        var content = DemoFiles.RandomBytes(48 << 20, seed: 16);
         await cluster["node1"].Http.PutObjectAsync(key, content);
         var holders = placement.ReplicasOf(key).Select(m => cluster[m.Name]).ToList();
         await Poll.UntilAsync(() => holders.All(n => n.Store.TryGetLocal(key, out _)), "both replicas hold the key");
