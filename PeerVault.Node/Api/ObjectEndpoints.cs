@@ -16,6 +16,15 @@ public static partial class ObjectEndpoints
     public const int DefaultPageSize = 1000;
     public const int MaxPageSize = 10_000;
 
+    /// <summary>On <c>HEAD ?verify=true</c>: whose copy was read whole and verified (<c>local</c> or a member's name).</summary>
+    public const string VerifiedHeader = "X-PeerVault-Verified";
+
+    /// <summary>On <c>HEAD ?verify=true</c>: this node's own copy: <c>ok</c>, <c>restored</c> (from the verified one), <c>quarantined</c> or <c>none</c>.</summary>
+    public const string LocalCopyHeader = "X-PeerVault-Local-Copy";
+
+    /// <summary>Seconds a client is told to wait before retrying a write the node's storage refused.</summary>
+    public const int StorageRetryAfterSeconds = 5;
+
     public static IEndpointRouteBuilder MapObjectEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPut("/v1/objects/{**key}", PutAsync).RequireAuthorization(ApiSecurity.WritePolicy);
@@ -26,7 +35,7 @@ public static partial class ObjectEndpoints
         return app;
     }
 
-    private static async Task<IResult> PutAsync(HttpContext context, ObjectCoordinator coordinator, ApiOptions options, ILogger<ObjectCoordinator> logger)
+    private static async Task<IResult> PutAsync(HttpContext context, ObjectCoordinator coordinator, StorageHealth storage, ApiOptions options, ILogger<ObjectCoordinator> logger)
     {
         if (!RawObjectKey.TryRead(context, out var key, out var error))
         {
@@ -56,6 +65,11 @@ public static partial class ObjectEndpoints
         {
             LogDiskFull(logger, key, ex.Message);
             return Problems.DiskFull(key);
+        }
+        catch (Exception ex) when (IsStorageFault(context, storage, ex))
+        {
+            LogStorageUnavailable(logger, key, ex.Message);
+            return StorageUnavailable(context, storage);
         }
         catch (Exception ex) when (context.RequestAborted.IsCancellationRequested || ex is BadHttpRequestException)
         {
@@ -92,11 +106,13 @@ public static partial class ObjectEndpoints
         }
 
         var sink = new HttpObjectSink(context);
+        var head = HttpMethods.IsHead(context.Request.Method);
+        var verify = head && context.Request.Query["verify"] is { Count: > 0 } flag && (flag == "true" || flag == "1");
         ReadOutcome outcome;
         try
         {
-            outcome = HttpMethods.IsHead(context.Request.Method)
-                ? await coordinator.HeadAsync(key, context.RequestAborted)
+            outcome = head
+                ? await coordinator.HeadAsync(key, verify, context.RequestAborted)
                 : await coordinator.ReadAsync(key, sink, context.RequestAborted);
         }
         catch (ObjectIntegrityException) when (context.Response.HasStarted)
@@ -108,8 +124,15 @@ public static partial class ObjectEndpoints
 
         switch (outcome.Status)
         {
-            case ReadStatus.Served when HttpMethods.IsHead(context.Request.Method):
+            case ReadStatus.Served when head:
                 sink.Begin(outcome.Entry!, "local");
+                if (verify)
+                {
+                    // Which copy was read whole and found intact, and what became of this node's own.
+                    context.Response.Headers[VerifiedHeader] = outcome.VerifiedBy;
+                    context.Response.Headers[LocalCopyHeader] = outcome.LocalCopy;
+                }
+
                 return sink.UnsatisfiableSize is { } headSize ? RangeNotSatisfiable(context, headSize) : Results.Empty;
             case ReadStatus.Served:
                 return sink.UnsatisfiableSize is { } size ? RangeNotSatisfiable(context, size) : Results.Empty;
@@ -122,14 +145,24 @@ public static partial class ObjectEndpoints
         }
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, ObjectCoordinator coordinator)
+    private static async Task<IResult> DeleteAsync(HttpContext context, ObjectCoordinator coordinator, StorageHealth storage, ILogger<ObjectCoordinator> logger)
     {
         if (!RawObjectKey.TryRead(context, out var key, out var error))
         {
             return Problems.BadKey(error);
         }
 
-        var receipt = await coordinator.DeleteAsync(key, context.RequestAborted);
+        DeleteReceipt receipt;
+        try
+        {
+            receipt = await coordinator.DeleteAsync(key, context.RequestAborted);
+        }
+        catch (Exception ex) when (IsStorageFault(context, storage, ex))
+        {
+            LogStorageUnavailable(logger, key, ex.Message);
+            return StorageUnavailable(context, storage);
+        }
+
         if (!receipt.Durable)
         {
             return Problems.WriteQuorum(
@@ -166,6 +199,23 @@ public static partial class ObjectEndpoints
         return Results.Json(new KeyPlacement(key, partition, placement.Replicas, [.. placement.ReplicasOf(partition).Select(m => m.Name)]), ApiJsonContext.Default.KeyPlacement);
     }
 
+    /// <summary>
+    /// A write failed on this node's own disk (the directory vanished or refuses writes), not because
+    /// the client left or sent a broken body: the storage probe decides.
+    /// </summary>
+    private static bool IsStorageFault(HttpContext context, StorageHealth storage, Exception exception)
+        => exception is StorageUnavailableException
+           || (exception is IOException or UnauthorizedAccessException
+               && exception is not BadHttpRequestException
+               && !context.RequestAborted.IsCancellationRequested
+               && !storage.ReportFault(exception));
+
+    private static IResult StorageUnavailable(HttpContext context, StorageHealth storage)
+    {
+        context.Response.Headers.RetryAfter = StorageRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return Problems.StorageUnavailable(storage.Problem ?? "The node's data directory cannot take writes right now.");
+    }
+
     private static IResult RangeNotSatisfiable(HttpContext context, long size)
     {
         context.Response.Headers.ContentRange = $"bytes */{size}";
@@ -175,6 +225,9 @@ public static partial class ObjectEndpoints
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Disk full while storing {Key}: {Error}")]
     private static partial void LogDiskFull(ILogger logger, string key, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Write of {Key} refused: this node's storage is unavailable ({Error})")]
+    private static partial void LogStorageUnavailable(ILogger logger, string key, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upload of {Key} did not complete ({Error}); nothing was stored")]
     private static partial void LogUploadAborted(ILogger logger, string key, string error);

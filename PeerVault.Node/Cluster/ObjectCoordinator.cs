@@ -22,6 +22,8 @@ public sealed partial class ObjectCoordinator(
     ReplicaClient replicas,
     HybridClock clock,
     ReplicationStatus status,
+    StorageHealth storage,
+    LocalRepair localRepair,
     ClusterOptions options,
     NodeTracing tracing,
     NodeMetrics metrics,
@@ -32,6 +34,7 @@ public sealed partial class ObjectCoordinator(
     public async Task<WriteReceipt> PutAsync(string key, Stream plaintext, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartOperation("PutObject", key);
+        storage.ThrowIfUnwritable();
         var (blob, lease) = await store.SealAsync(plaintext, cancellationToken);
         var version = clock.Now();
         var entry = new IndexEntry
@@ -67,6 +70,7 @@ public sealed partial class ObjectCoordinator(
     public async Task<DeleteReceipt> DeleteAsync(string key, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartOperation("DeleteObject", key);
+        storage.ThrowIfUnwritable();
         var tombstone = IndexEntry.Tombstone(key, clock.Now());
         var existed = 0;
         var receipt = await WriteAsync(
@@ -193,7 +197,10 @@ public sealed partial class ObjectCoordinator(
     /// <summary>
     /// Serves the newest version of <paramref name="key"/> any reachable replica holds into
     /// <paramref name="sink"/>, verifying every chunk; repairs replicas that hold an older version
-    /// or none. A local copy that fails verification is removed and another replica's served.
+    /// or none. A copy that fails verification (or a source that fails) before any byte went out is
+    /// set aside and another replica's served; one that fails mid-response is continued from another
+    /// replica at the same plaintext offset, so the client gets one whole, correct body. A local copy
+    /// that failed is quarantined and restored from a replica.
     /// </summary>
     public async Task<ReadOutcome> ReadAsync(string key, IObjectSink sink, CancellationToken cancellationToken)
     {
@@ -230,10 +237,22 @@ public sealed partial class ObjectCoordinator(
 
                 await using (source)
                 {
-                    var written = target.WholeObject
-                        ? await store.Cipher.OpenAsync(source.Sealed, target.Body, cancellationToken)
-                        : await store.Cipher.OpenRangeAsync(source.Sealed, target.Offset, target.Count, target.Body, cancellationToken);
-                    metrics.Served(written);
+                    var output = new CountingWriteStream(target.Body);
+                    try
+                    {
+                        _ = target.WholeObject
+                            ? await store.Cipher.OpenAsync(source.Sealed, output, cancellationToken)
+                            : await store.Cipher.OpenRangeAsync(source.Sealed, target.Offset, target.Count, output, cancellationToken);
+                    }
+                    catch (Exception ex) when (sink.HasStarted && !cancellationToken.IsCancellationRequested && (ex is ObjectIntegrityException || (ex is IOException && !output.WriteFailed)))
+                    {
+                        // Bytes are out: the status cannot change, so the rest must come from elsewhere.
+                        NodeTracing.Fail(activity, ex);
+                        await ResumeAsync(key, newest, view, source, ex, target, output, problems, cancellationToken);
+                        activity?.SetTag("peervault.resumed", true);
+                    }
+
+                    metrics.Served(output.Written);
                 }
 
                 return new ReadOutcome(ReadStatus.Served, newest, problems);
@@ -261,15 +280,125 @@ public sealed partial class ObjectCoordinator(
         return new ReadOutcome(ReadStatus.NoIntactCopy, null, problems);
     }
 
-    /// <summary>The newest version of the key the reachable replicas hold (for HEAD: no bytes move).</summary>
-    public async Task<ReadOutcome> HeadAsync(string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Continues a response whose source failed after <paramref name="output"/> had sent some bytes:
+    /// reads the rest from another holder of the same blob, starting at the chunk that holds the next
+    /// byte (a range read on the peer wire), verifying as ever. A failed local copy is quarantined and
+    /// restored. Throws <see cref="ObjectIntegrityException"/> when no holder can finish it (the
+    /// response is then cut: a client sees a truncated transfer, never wrong bytes).
+    /// </summary>
+    private async Task ResumeAsync(string key, IndexEntry newest, ReplicaView view, ObjectSource failed, Exception fault, ObjectSinkTarget target, CountingWriteStream output, List<string> problems, CancellationToken cancellationToken)
+    {
+        problems.Add($"{failed.Name}: {fault.Message}");
+        if (failed.Member.IsSelf)
+        {
+            if (fault is ObjectIntegrityException)
+            {
+                store.Quarantine(newest, fault);
+            }
+
+            localRepair.Schedule(newest);
+        }
+
+        var end = target.WholeObject ? newest.Size : target.Offset + target.Count;
+        foreach (var holder in view.Holders.Where(m => !m.IsSelf && m.Id != failed.Member.Id))
+        {
+            var offset = target.Offset + output.Written;
+            LogResuming(key, failed.Name, offset, holder.Name, fault.Message);
+            try
+            {
+                var (entry, chunksOmitted, body) = await replicas.FetchFromAsync(holder, key, newest.Version, offset, cancellationToken);
+                await using var stream = body.AsStream();
+                if (entry.BlobId != newest.BlobId)
+                {
+                    // A newer version's bytes do not continue this one's.
+                    problems.Add($"{holder.Name}: holds a newer version");
+                    continue;
+                }
+
+                await store.Cipher.OpenRangeAsync(stream, chunksOmitted, offset, end - offset, output, cancellationToken);
+                metrics.ReadFailover("resumed");
+                return;
+            }
+            catch (Exception ex) when ((ex is IOException && !output.WriteFailed) || ex is ObjectIntegrityException or TimeoutException or InvalidEntryException or VersionFromFutureException)
+            {
+                problems.Add($"{holder.Name}: {ex.Message}");
+                LogFetchFailed(key, holder.Name, ex.Message);
+            }
+        }
+
+        metrics.ReadFailover("aborted");
+        throw new ObjectIntegrityException($"No replica could continue '{key}' from byte {target.Offset + output.Written}.");
+    }
+
+    /// <summary>
+    /// The newest version of the key the reachable replicas hold (for HEAD: no bytes move). With
+    /// <paramref name="verify"/>, a copy is also read whole and verified: this node's own first; if it
+    /// fails it is quarantined and restored (which verifies the replica's copy on its way in), or, on a
+    /// node not placed to keep the key, a replica's copy is verified as it streams by.
+    /// </summary>
+    public async Task<ReadOutcome> HeadAsync(string key, bool verify, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartOperation("HeadObject", key);
         var view = await ResolveAsync(key, [], cancellationToken);
         Repair(key, view);
-        return view.Newest is { Deleted: false } newest
-            ? new ReadOutcome(ReadStatus.Served, newest, view.Problems)
-            : new ReadOutcome(view.PlacedAnswered == 0 && view.Newest is null ? ReadStatus.Unavailable : ReadStatus.NotFound, view.Newest, view.Problems);
+        if (view.Newest is not { Deleted: false } newest)
+        {
+            return new ReadOutcome(view.PlacedAnswered == 0 && view.Newest is null ? ReadStatus.Unavailable : ReadStatus.NotFound, view.Newest, view.Problems);
+        }
+
+        if (!verify)
+        {
+            return new ReadOutcome(ReadStatus.Served, newest, view.Problems);
+        }
+
+        var problems = new List<string>(view.Problems);
+        var localCopy = "none";
+        if (view.Holders.Any(m => m.IsSelf))
+        {
+            try
+            {
+                await store.VerifyAsync(newest, afterRead: null, cancellationToken);
+                return new ReadOutcome(ReadStatus.Served, newest, problems) { VerifiedBy = "local", LocalCopy = "ok" };
+            }
+            catch (ObjectIntegrityException ex)
+            {
+                NodeTracing.Fail(activity, ex);
+                problems.Add($"local: {ex.Message}");
+                store.Quarantine(newest, ex);
+                localCopy = "quarantined";
+            }
+            catch (FileNotFoundException)
+            {
+                // Quarantined meanwhile by another read: restored below like a missing one.
+            }
+        }
+
+        if (placement.IsReplica(KeyPartition.Of(key), members.SelfId) && storage.IsWritable)
+        {
+            if (await localRepair.RestoreAsync(newest, cancellationToken) is { } from)
+            {
+                return new ReadOutcome(ReadStatus.Served, newest, problems) { VerifiedBy = from, LocalCopy = "restored" };
+            }
+        }
+
+        foreach (var holder in view.Holders.Where(m => !m.IsSelf))
+        {
+            try
+            {
+                var (entry, body) = await replicas.FetchAsync(holder, key, newest.Version, cancellationToken);
+                await using var stream = body.AsStream();
+                await store.VerifySealedAsync(entry, stream, afterRead: null, cancellationToken);
+                return new ReadOutcome(ReadStatus.Served, entry, problems) { VerifiedBy = holder.Name, LocalCopy = localCopy };
+            }
+            catch (Exception ex) when (ex is IOException or TimeoutException or ObjectIntegrityException or InvalidEntryException or VersionFromFutureException)
+            {
+                problems.Add($"{holder.Name}: {ex.Message}");
+                LogFetchFailed(key, holder.Name, ex.Message);
+            }
+        }
+
+        return new ReadOutcome(problems.Count > 0 ? ReadStatus.NoIntactCopy : ReadStatus.Unavailable, newest, problems) { LocalCopy = localCopy };
     }
 
     /// <summary>A page of live keys across the cluster, in key order.</summary>
@@ -379,24 +508,27 @@ public sealed partial class ObjectCoordinator(
         {
             try
             {
-                var (entry, body) = await replicas.FetchAsync(holder, key, newest.Version, cancellationToken);
-                if (!thisIsReplica)
+                if (thisIsReplica && storage.IsWritable)
                 {
-                    // Not ours to keep: stream it through (still verified chunk by chunk on the way).
-                    return new ObjectSource(holder, holder.Name, body.AsStream(), null);
+                    try
+                    {
+                        var entry = await replicas.PullAsync(holder, key, newest.Version, cancellationToken);
+                        metrics.ObjectStored("replica");
+                        status.Repaired(entry.SealedLength);
+                        return new ObjectSource(members.Self, holder.Name, store.OpenSealed(entry), null);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && !storage.ReportFault(ex))
+                    {
+                        // This node's disk failed, not the holder: serve the holder's copy without keeping it.
+                        LogNotKept(key, holder.Name);
+                    }
                 }
 
-                await using (var stream = body.AsStream())
-                {
-                    await store.AcceptReplicaAsync(entry, stream, cancellationToken);
-                }
-
-                metrics.Replicated(entry.SealedLength, "received");
-                metrics.ObjectStored("replica");
-                status.Repaired(entry.SealedLength);
-                return new ObjectSource(members.Self, holder.Name, store.OpenSealed(entry), null);
+                // Not ours to keep (or nowhere to keep it): stream it through, verified chunk by chunk on the way.
+                var (_, body) = await replicas.FetchAsync(holder, key, newest.Version, cancellationToken);
+                return new ObjectSource(holder, holder.Name, body.AsStream(), null);
             }
-            catch (Exception ex) when (ex is IOException or TimeoutException or ObjectIntegrityException or InvalidEntryException or VersionFromFutureException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException or ObjectIntegrityException or InvalidEntryException or VersionFromFutureException)
             {
                 if (ex is ObjectIntegrityException)
                 {
@@ -503,6 +635,12 @@ public sealed partial class ObjectCoordinator(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Copy of {Key} from {Source} failed verification; reading another replica's")]
     private partial void LogRefetching(string key, string source);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Read of {Key}: the copy from {Source} failed at byte {Offset} ({Error}); continuing the same response from {PeerName}")]
+    private partial void LogResuming(string key, string source, long offset, string peerName, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Read of {Key}: this node cannot store now, so the copy from {PeerName} is served without keeping it")]
+    private partial void LogNotKept(string key, string peerName);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Read repair sent the newest {Key} to {PeerName}")]
     private partial void LogReadRepair(string key, string peerName);

@@ -149,9 +149,11 @@ public sealed partial class PeerRequestHandler(
 
         activity?.SetTag("peervault.object_id", entry.BlobId);
         activity?.SetTag("peervault.bytes", entry.SealedLength);
-        await using (var sealedObject = store.OpenSealed(entry))
+        var (sealedObject, chunksOmitted) = store.OpenSealedFrom(entry, fetch.Offset);
+        await using (sealedObject)
         {
-            await session.ReplyWithStreamAsync(request, new ObjectFound(entry.ToWire()), sealedObject, cancellationToken);
+            activity?.SetTag("peervault.chunks_omitted", chunksOmitted);
+            await session.ReplyWithStreamAsync(request, new ObjectFound(entry.ToWire(), chunksOmitted), sealedObject, cancellationToken);
         }
 
         metrics.Replicated(entry.SealedLength, "sent");

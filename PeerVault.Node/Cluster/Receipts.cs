@@ -65,4 +65,11 @@ public enum ReadStatus
     Unavailable,
 }
 
-public sealed record ReadOutcome(ReadStatus Status, IndexEntry? Entry, IReadOnlyList<string> Problems);
+public sealed record ReadOutcome(ReadStatus Status, IndexEntry? Entry, IReadOnlyList<string> Problems)
+{
+    /// <summary>For a verifying HEAD: whose copy was read whole and verified (<c>local</c> or a member's name).</summary>
+    public string? VerifiedBy { get; init; }
+
+    /// <summary>For a verifying HEAD: what became of this node's own copy (ok, restored, quarantined, none).</summary>
+    public string? LocalCopy { get; init; }
+}

@@ -63,26 +63,53 @@ public sealed class ReplicaClient(PeerConnections connections, ObjectStore store
     /// <summary>Opens the replica's sealed copy of the key (at least <paramref name="version"/>); the caller reads and completes the body.</summary>
     public async Task<(IndexEntry Entry, PipeReader Body)> FetchAsync(Member target, string key, ObjectVersion? version, CancellationToken cancellationToken)
     {
+        var (entry, _, body) = await FetchFromAsync(target, key, version, plaintextOffset: 0, cancellationToken);
+        return (entry, body);
+    }
+
+    /// <summary>
+    /// Opens the replica's sealed copy for plaintext from <paramref name="plaintextOffset"/> on: the
+    /// header and the chunk records from <c>ChunksOmitted</c> on (see <see cref="ObjectCipher.OpenRangeAsync(Stream, long, long, long, Stream, CancellationToken)"/>).
+    /// </summary>
+    public async Task<(IndexEntry Entry, long ChunksOmitted, PipeReader Body)> FetchFromAsync(Member target, string key, ObjectVersion? version, long plaintextOffset, CancellationToken cancellationToken)
+    {
         var session = SessionOf(target);
         using var activity = tracing.StartPeerCall("FetchObject", key, session.Peer.Name, session.RemoteEndPoint);
-        var (found, body) = await CallAsync(activity, session.RequestStreamAsync(new FetchObject(key, version?.ToString()), options.RequestTimeout, cancellationToken));
+        var (found, body) = await CallAsync(activity, session.RequestStreamAsync(new FetchObject(key, version?.ToString(), plaintextOffset), options.RequestTimeout, cancellationToken));
         try
         {
             var entry = found.Entry.FromWire(clock);
-            if (!string.Equals(entry.Key, key, StringComparison.Ordinal) || entry.Deleted)
+            if (!string.Equals(entry.Key, key, StringComparison.Ordinal) || entry.Deleted || found.ChunksOmitted < 0)
             {
                 throw new ObjectIntegrityException($"Asked {session.Peer.Name} for '{key}' but received '{entry.Key}'.");
             }
 
             activity?.SetTag("peervault.object_id", entry.BlobId);
             activity?.SetTag("peervault.bytes", entry.SealedLength);
-            return (entry, body);
+            return (entry, found.ChunksOmitted, body);
         }
         catch
         {
             await body.CompleteAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Copies the replica's copy of the key (at least <paramref name="version"/>) into this node's
+    /// store, verified on the way in (hash, every chunk, sizes); returns the entry now held. Read
+    /// repair, anti-entropy, scrub and a failed local read all bring a copy here through this.
+    /// </summary>
+    public async Task<IndexEntry> PullAsync(Member target, string key, ObjectVersion? version, CancellationToken cancellationToken)
+    {
+        var (entry, body) = await FetchAsync(target, key, version, cancellationToken);
+        await using (var stream = body.AsStream())
+        {
+            await store.AcceptReplicaAsync(entry, stream, cancellationToken);
+        }
+
+        metrics.Replicated(entry.SealedLength, "received");
+        return entry;
     }
 
     public async Task<(IReadOnlyList<IndexEntry> Entries, bool Truncated)> ListAsync(Member target, string? prefix, string? after, int limit, CancellationToken cancellationToken)

@@ -23,6 +23,11 @@ public sealed class NodeMetrics : IDisposable
     private readonly Counter<long> _objectsRepaired;
     private readonly Counter<long> _bytesRepaired;
     private readonly Counter<long> _versionsRefused;
+    private readonly Counter<long> _scrubBlobs;
+    private readonly Counter<long> _scrubBytes;
+    private readonly Counter<long> _scrubCorrupt;
+    private readonly Counter<long> _scrubRepaired;
+    private readonly Counter<long> _readFailovers;
 
     public NodeMetrics(IMeterFactory meterFactory)
     {
@@ -41,6 +46,11 @@ public sealed class NodeMetrics : IDisposable
         _framesRejected = _meter.CreateCounter<long>("peervault.frames.rejected", "{frame}", "Frames that ended a connection, by reason.");
         _objectsRepaired = _meter.CreateCounter<long>("peervault.repair.objects", "{object}", "Objects and tombstones anti-entropy or read repair moved, by direction (pulled or pushed).");
         _bytesRepaired = _meter.CreateCounter<long>("peervault.repair.bytes", "By", "Sealed bytes anti-entropy or read repair moved, by direction.");
+        _scrubBlobs = _meter.CreateCounter<long>("peervault.scrub.blobs", "{blob}", "Blobs a scrub pass checked.");
+        _scrubBytes = _meter.CreateCounter<long>("peervault.scrub.bytes", "By", "Sealed bytes a scrub pass read and verified.");
+        _scrubCorrupt = _meter.CreateCounter<long>("peervault.scrub.corrupt", "{blob}", "Blobs a scrub pass found corrupt or missing, by problem (corrupt or missing).");
+        _scrubRepaired = _meter.CreateCounter<long>("peervault.scrub.repaired", "{blob}", "Blobs a scrub pass restored from a replica.");
+        _readFailovers = _meter.CreateCounter<long>("peervault.read.failovers", "{read}", "Reads that lost their copy mid-response and went on from another replica, by outcome (resumed or aborted).");
         _versionsRefused = _meter.CreateCounter<long>("peervault.versions.refused", "{version}", "Versions refused for being further in the future than the clock skew allows, by source.");
     }
 
@@ -65,6 +75,22 @@ public sealed class NodeMetrics : IDisposable
         _objectsRepaired.Add(1, new KeyValuePair<string, object?>("direction", direction));
         _bytesRepaired.Add(bytes, new KeyValuePair<string, object?>("direction", direction));
     }
+
+    /// <summary>Reports how far the current (or last) scrub pass got, 0 to 1 of its bytes.</summary>
+    public void ObserveScrubProgress(Func<double> progress)
+        => _meter.CreateObservableGauge("peervault.scrub.progress", progress, "1", "Fraction of the current scrub pass's bytes checked (1 once a pass finished).");
+
+    public void Scrubbed(long bytes)
+    {
+        _scrubBlobs.Add(1);
+        _scrubBytes.Add(bytes);
+    }
+
+    public void ScrubFound(string problem) => _scrubCorrupt.Add(1, new KeyValuePair<string, object?>("problem", problem));
+
+    public void ScrubRepaired() => _scrubRepaired.Add(1);
+
+    public void ReadFailover(string outcome) => _readFailovers.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void VersionRefused(string source) => _versionsRefused.Add(1, new KeyValuePair<string, object?>("source", source));
 

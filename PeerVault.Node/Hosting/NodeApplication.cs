@@ -96,6 +96,9 @@ public static partial class NodeApplication
         services.AddSingleton(sp => new KeyIndex(Path.Combine(settings.DataDirectory, "index.log"), sp.GetRequiredService<ILogger<KeyIndex>>()));
         services.AddSingleton(new ObjectCipher(settings.Keys));
         services.AddSingleton<ObjectStore>();
+        services.AddSingleton(settings.Storage);
+        services.AddSingleton<StorageHealth>();
+        services.AddHostedService<StorageWatch>();
 
         // The peer network.
         services.AddSingleton(sp => new Handshake(settings.Identity, settings.AuthToken, time, new ReplayCache(time, Handshake.MaxClockSkew)));
@@ -117,6 +120,10 @@ public static partial class NodeApplication
         services.AddSingleton<PeerRequestHandler>();
         services.AddSingleton<AntiEntropy>();
         services.AddHostedService(sp => sp.GetRequiredService<AntiEntropy>());
+        services.AddSingleton<LocalRepair>();
+        services.AddSingleton<ScrubThrottle>();
+        services.AddSingleton<Scrubber>();
+        services.AddHostedService(sp => sp.GetRequiredService<Scrubber>());
         services.AddSingleton<Maintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<Maintenance>());
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");

@@ -38,6 +38,9 @@ public sealed class NodeSettings
     public const string MaxConnectionsVariable = "PEERVAULT_MAX_CONNECTIONS";
     public const string MaxFramesPerSecondVariable = "PEERVAULT_MAX_FRAMES_PER_SECOND";
     public const string ApiKeysFileVariable = "PEERVAULT_API_KEYS_FILE";
+    public const string StorageProbeVariable = "PEERVAULT_STORAGE_PROBE_SECONDS";
+    public const string ScrubIntervalVariable = "PEERVAULT_SCRUB_INTERVAL_SECONDS";
+    public const string ScrubRateVariable = "PEERVAULT_SCRUB_BYTES_PER_SECOND";
 
     public required NodeIdentity Identity { get; init; }
 
@@ -54,6 +57,8 @@ public sealed class NodeSettings
     public required MembershipOptions Membership { get; init; }
 
     public required ApiOptions Api { get; init; }
+
+    public required StorageOptions Storage { get; init; }
 
     /// <summary>Development fallbacks taken because a secret was not configured; logged as warnings at start.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
@@ -166,6 +171,12 @@ public sealed class NodeSettings
                 AdvertiseHost = advertiseHost,
                 AdvertisePort = advertisePort,
             },
+            Storage = new StorageOptions
+            {
+                ProbeInterval = ReadSeconds(configuration, StorageProbeVariable, new StorageOptions().ProbeInterval),
+                ScrubInterval = ReadSeconds(configuration, ScrubIntervalVariable, new StorageOptions().ScrubInterval),
+                ScrubBytesPerSecond = ReadLong(configuration, ScrubRateVariable, new StorageOptions().ScrubBytesPerSecond),
+            },
             Api = new ApiOptions { MaxObjectBytes = ReadLong(configuration, MaxObjectBytesVariable, new ApiOptions().MaxObjectBytes), AdminKey = apiKey },
             Warnings = warnings,
         };
@@ -228,7 +239,7 @@ public sealed class NodeSettings
 
     private static Guid LoadOrCreateNodeId(string dataDirectory)
     {
-        var path = Path.Combine(dataDirectory, "node.id");
+        var path = Path.Combine(dataDirectory, StorageHealth.NodeIdFileName);
         if (File.Exists(path) && Guid.TryParse(File.ReadAllText(path).Trim(), out var id))
         {
             return id;

@@ -3,21 +3,14 @@ using PeerVault.Node.Storage;
 
 namespace PeerVault.Node.Hosting;
 
-/// <summary>Healthy while the data directory can be written: a node that cannot store must not take traffic.</summary>
-internal sealed class StorageHealthCheck(NodeSettings settings, KeyIndex index) : IHealthCheck
+/// <summary>
+/// Readiness: healthy while the data directory is there and takes writes (a vanished one is
+/// recreated by the probe itself when it can be); a node that cannot store must not take traffic.
+/// </summary>
+internal sealed class StorageHealthCheck(StorageHealth storage, KeyIndex index) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var probe = Path.Combine(settings.DataDirectory, "tmp", ".health");
-        try
-        {
-            File.WriteAllText(probe, "ok");
-            File.Delete(probe);
-            return Task.FromResult(HealthCheckResult.Healthy($"{index.Count} objects"));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return Task.FromResult(HealthCheckResult.Unhealthy($"Data directory is not writable: {ex.Message}"));
-        }
-    }
+        => Task.FromResult(storage.Check()
+            ? HealthCheckResult.Healthy($"{index.Count} objects")
+            : HealthCheckResult.Unhealthy(storage.Problem));
 }

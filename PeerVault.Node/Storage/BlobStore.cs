@@ -3,20 +3,72 @@ namespace PeerVault.Node.Storage;
 /// <summary>
 /// Sealed objects on disk, named by their SHA-256: <c>blobs/ab/cd/abcd…</c>. Writes land in
 /// <c>tmp/</c> and become visible only by an atomic rename after fsync of file and directory, so
-/// a crash leaves either the whole blob or nothing (plus a temp file that start-up removes).
+/// a crash leaves either the whole blob or nothing (plus a temp file that start-up removes). A blob
+/// that fails verification is moved to <c>quarantine/</c>, never deleted: it is evidence.
 /// </summary>
 public sealed class BlobStore
 {
+    private readonly string _root;
     private readonly string _blobs;
     private readonly string _temporary;
+    private readonly string _quarantine;
 
     public BlobStore(string root)
     {
+        _root = root;
         _blobs = Path.Combine(root, "blobs");
         _temporary = Path.Combine(root, "tmp");
+        _quarantine = Path.Combine(root, "quarantine");
+        EnsureLayout();
+    }
+
+    /// <summary>Where quarantined blobs go (for operators and tests).</summary>
+    public string QuarantineDirectory => _quarantine;
+
+    /// <summary>Whether <c>blobs/</c> and <c>tmp/</c> are both there (the data directory was not removed under the node).</summary>
+    public bool LayoutPresent => Directory.Exists(_blobs) && Directory.Exists(_temporary);
+
+    /// <summary>Creates the data directory's folders if they are missing; throws when that is impossible.</summary>
+    public void EnsureLayout()
+    {
         Directory.CreateDirectory(_blobs);
         Directory.CreateDirectory(_temporary);
     }
+
+    /// <summary>Writes and removes a small file in <c>tmp/</c>: throws if the disk does not take writes.</summary>
+    public void ProbeWrite()
+    {
+        var probe = Path.Combine(_temporary, ".probe");
+        File.WriteAllBytes(probe, [1]);
+        File.Delete(probe);
+    }
+
+    /// <summary>Moves a blob out of <c>blobs/</c> into <c>quarantine/</c>; returns where to, or null if it was not there.</summary>
+    public string? Quarantine(BlobId id)
+    {
+        var path = PathOf(id);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(_quarantine);
+        var target = Path.Combine(_quarantine, $"{id.Value}.{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff'Z'}");
+        try
+        {
+            File.Move(path, target, overwrite: false);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+
+        DirectorySync.Flush(_quarantine);
+        return target;
+    }
+
+    /// <summary>The data directory the store lives in.</summary>
+    public string Root => _root;
 
     public BlobWriteStream CreateWriter() => new(Path.Combine(_temporary, $"{Guid.NewGuid():N}.tmp"));
 
@@ -93,6 +145,11 @@ public sealed class BlobStore
     public int RemoveTemporaryFiles()
     {
         var removed = 0;
+        if (!Directory.Exists(_temporary))
+        {
+            return 0;
+        }
+
         foreach (var file in Directory.EnumerateFiles(_temporary))
         {
             File.Delete(file);
@@ -104,6 +161,11 @@ public sealed class BlobStore
 
     public IEnumerable<BlobId> EnumerateBlobs()
     {
+        if (!Directory.Exists(_blobs))
+        {
+            yield break;
+        }
+
         foreach (var file in Directory.EnumerateFiles(_blobs, "*", SearchOption.AllDirectories))
         {
             if (BlobId.TryParse(Path.GetFileName(file), out var id))
@@ -113,5 +175,6 @@ public sealed class BlobStore
         }
     }
 
-    private string PathOf(BlobId id) => Path.Combine(_blobs, id.Value[..2], id.Value[2..4], id.Value);
+    /// <summary>The blob's file (it may not exist).</summary>
+    public string PathOf(BlobId id) => Path.Combine(_blobs, id.Value[..2], id.Value[2..4], id.Value);
 }

@@ -33,7 +33,7 @@ public sealed class KeyIndex : IDisposable
     private readonly Dictionary<string, int> _blobReferences = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly string _path;
-    private readonly FileStream _log;
+    private FileStream _log;
     private int _live;
     private int _tombstones;
     private ObjectVersion _maxVersion;
@@ -86,6 +86,25 @@ public sealed class KeyIndex : IDisposable
             {
                 return _maxVersion;
             }
+        }
+    }
+
+    /// <summary>Whether the log file is still where it was opened (false once the data directory was removed under the node).</summary>
+    public bool LogPresent => File.Exists(_path);
+
+    /// <summary>
+    /// Writes what this index holds to a fresh log at its path and appends there from now on: after
+    /// the data directory (and the log with it) was removed under a running node, the entries in
+    /// memory are the last state the node acknowledged, so they are made durable again rather than
+    /// forgotten (a tombstone may exist nowhere else).
+    /// </summary>
+    public void RewriteLog()
+    {
+        lock (_lock)
+        {
+            var previous = _log;
+            _log = Compact();
+            previous.Dispose();
         }
     }
 
@@ -244,6 +263,13 @@ public sealed class KeyIndex : IDisposable
         _log.Write(bytes);
         _log.WriteByte((byte)'\n');
         _log.Flush(flushToDisk: true);
+
+        // An unlinked log takes appends without complaint: a change written there would be lost at
+        // the next start, so it must fail (the caller answers with an error, nothing is acknowledged).
+        if (!File.Exists(_path))
+        {
+            throw new StorageUnavailableException("The index log was removed under the node; the change was not stored.");
+        }
     }
 
     private void Track(IndexEntry entry, IndexEntry? existing, ref BlobId? orphan)

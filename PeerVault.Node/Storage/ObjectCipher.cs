@@ -93,14 +93,31 @@ public sealed class ObjectCipher(KeyRing keys, int chunkSize = ObjectCipher.Defa
     /// of the plaintext, seeking straight to the chunk that holds the first of them (every chunk but
     /// the last is exactly the chunk size). The chunks it reads are verified as in <see cref="OpenAsync"/>.
     /// </summary>
-    public async Task<long> OpenRangeAsync(Stream sealedInput, long offset, long count, Stream plaintextOutput, CancellationToken cancellationToken)
+    public Task<long> OpenRangeAsync(Stream sealedInput, long offset, long count, Stream plaintextOutput, CancellationToken cancellationToken)
+        => OpenRangeAsync(sealedInput, chunksOmitted: 0, offset, count, plaintextOutput, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="OpenRangeAsync(Stream, long, long, Stream, CancellationToken)"/>, for a sealed
+    /// stream from which a peer left out the first <paramref name="chunksOmitted"/> chunk records
+    /// (a range read: the header, then the chunks from the one holding <paramref name="offset"/>).
+    /// Every chunk is still checked under its own index, so a peer that sends other chunks fails.
+    /// </summary>
+    public async Task<long> OpenRangeAsync(Stream sealedInput, long chunksOmitted, long offset, long count, Stream plaintextOutput, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(sealedInput);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfNegative(chunksOmitted);
         var (header, dataKey) = await ReadHeaderAsync(sealedInput, cancellationToken);
         var firstChunk = offset / header.ChunkSize;
-        var skip = firstChunk * (RecordPrefixSize + header.ChunkSize + TagSize);
-        if (sealedInput.CanSeek)
+        if (chunksOmitted > firstChunk)
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+            throw new ObjectIntegrityException($"The range starts in chunk {firstChunk} but the sender left out {chunksOmitted} chunks.");
+        }
+
+        var skip = (firstChunk - chunksOmitted) * (RecordPrefixSize + header.ChunkSize + TagSize);
+        if (sealedInput.CanSeek && chunksOmitted == 0)
         {
             sealedInput.Seek(SealedObjectHeader.Size + skip, SeekOrigin.Begin);
         }
@@ -174,6 +191,9 @@ public sealed class ObjectCipher(KeyRing keys, int chunkSize = ObjectCipher.Defa
             ArrayPool<byte>.Shared.Return(plain, clearArray: true);
         }
     }
+
+    /// <summary>Record size of every chunk but the last, for a given chunk size.</summary>
+    public static long RecordLength(int chunkSize) => RecordPrefixSize + chunkSize + TagSize;
 
     /// <summary>Checks a whole sealed object without keeping the plaintext.</summary>
     public Task<long> VerifyAsync(Stream sealedInput, CancellationToken cancellationToken)

@@ -167,15 +167,79 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
         return true;
     }
 
-    /// <summary>Moves a blob that failed verification out of the way so the next read fetches a good copy.</summary>
+    /// <summary>
+    /// Moves a blob that failed verification to <c>quarantine/</c> (never deletes it: it is evidence),
+    /// so the next read fetches a good copy and repair can bring one back under the same id.
+    /// </summary>
     public void Quarantine(IndexEntry entry, Exception reason)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(reason);
-        LogQuarantined(entry.Key, entry.BlobId, reason.Message);
-        if (BlobId.TryParse(entry.BlobId, out var blob))
+        if (BlobId.TryParse(entry.BlobId, out var blob) && blobs.Quarantine(blob) is { } movedTo)
         {
-            blobs.Delete(blob);
+            LogQuarantined(entry.Key, entry.BlobId, reason.Message, movedTo);
+        }
+    }
+
+    /// <summary>
+    /// Reads the entry's whole blob and checks it the way a reader would and more: every chunk's tag,
+    /// the final-chunk marker, the plaintext size, the sealed length and the SHA-256 the blob is named
+    /// by. Throws <see cref="ObjectIntegrityException"/> when any of them is wrong.
+    /// <paramref name="afterRead"/> runs after each read (to pace a background check).
+    /// </summary>
+    public async Task VerifyAsync(IndexEntry entry, Func<int, CancellationToken, ValueTask>? afterRead, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        await using var stored = blobs.OpenRead(BlobId.Parse(entry.BlobId));
+        await VerifySealedAsync(entry, stored, afterRead, cancellationToken);
+    }
+
+    /// <summary>Checks sealed bytes from anywhere (a file, a peer) against what <paramref name="entry"/> announces.</summary>
+    public async Task VerifySealedAsync(IndexEntry entry, Stream sealedBytes, Func<int, CancellationToken, ValueTask>? afterRead, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        await using var hashing = new HashingReadStream(sealedBytes, afterRead);
+        var size = await cipher.VerifyAsync(hashing, cancellationToken);
+        var hash = await hashing.FinishAsync(cancellationToken);
+        if (size != entry.Size || hashing.BytesRead != entry.SealedLength)
+        {
+            throw new ObjectIntegrityException($"Copy of '{entry.Key}' holds {size} bytes ({hashing.BytesRead} sealed) but the index says {entry.Size} ({entry.SealedLength}).");
+        }
+
+        if (hash.Value != entry.BlobId)
+        {
+            throw new ObjectIntegrityException($"Copy of '{entry.Key}' hashes to {hash} but is named {entry.BlobId}.");
+        }
+    }
+
+    /// <summary>
+    /// Opens the sealed bytes for a peer that wants plaintext from <paramref name="plaintextOffset"/>
+    /// on: the header, then the chunk records from the one holding that offset. Returns the stream and
+    /// how many chunk records it leaves out.
+    /// </summary>
+    public (Stream Sealed, long ChunksOmitted) OpenSealedFrom(IndexEntry entry, long plaintextOffset)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var file = blobs.OpenRead(BlobId.Parse(entry.BlobId));
+        if (plaintextOffset <= 0)
+        {
+            return (file, 0);
+        }
+
+        try
+        {
+            var header = new byte[SealedObjectHeader.Size];
+            file.ReadExactly(header);
+            var chunkSize = SealedObjectHeader.Parse(header).ChunkSize;
+            var lastChunk = Math.Max(0, (entry.Size - 1) / chunkSize);
+            var first = Math.Min(plaintextOffset / chunkSize, lastChunk);
+            file.Seek(SealedObjectHeader.Size + (first * ObjectCipher.RecordLength(chunkSize)), SeekOrigin.Begin);
+            return (new PrefixedStream(header, file), first);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
         }
     }
 
@@ -258,6 +322,6 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     [LoggerMessage(Level = LogLevel.Debug, Message = "Released blob {BlobId} no longer referenced after update of {Key}")]
     private partial void LogBlobReleased(string blobId, string key);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Local copy of {Key} (blob {BlobId}) failed verification and was removed: {Reason}")]
-    private partial void LogQuarantined(string key, string? blobId, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Local copy of {Key} (blob {BlobId}) failed verification and was moved to {QuarantinePath}: {Reason}")]
+    private partial void LogQuarantined(string key, string? blobId, string reason, string quarantinePath);
 }

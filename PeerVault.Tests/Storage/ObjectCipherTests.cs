@@ -243,6 +243,31 @@ public sealed class ObjectCipherTests
         Assert.Equal(10, await cipher.OpenRangeAsync(new MemoryStream(sealedBytes), (2 * Chunk) + 5, 10, Stream.Null, Ct));
     }
 
+    [Fact]
+    public async Task A_range_read_from_a_stream_that_left_out_the_leading_chunks_decrypts_and_one_with_other_chunks_fails()
+    {
+        var cipher = new ObjectCipher(Ring(), Chunk);
+        var plaintext = Random((3 * Chunk) + 17);
+        var sealedBytes = await SealAsync(cipher, plaintext);
+        byte[] From(int chunk) => [.. sealedBytes.AsSpan(0, SealedObjectHeader.Size), .. sealedBytes.AsSpan(SealedObjectHeader.Size + (chunk * RecordSize))];
+        using var output = new MemoryStream();
+
+        // What a peer answers to a fetch from plaintext offset 2·Chunk+3: the header, then chunks 2 and 3.
+        var written = await cipher.OpenRangeAsync(new NonSeekable(From(2)), chunksOmitted: 2, (2 * Chunk) + 3, long.MaxValue, output, Ct);
+
+        Assert.Equal(Chunk + 14, written);
+        Assert.Equal(plaintext.AsSpan((2 * Chunk) + 3).ToArray(), output.ToArray());
+        // Chunk 1 presented as chunk 2 fails its tag; claiming to omit more chunks than the range skips fails too.
+        await Assert.ThrowsAsync<ObjectIntegrityException>(() => cipher.OpenRangeAsync(new NonSeekable(From(1)), chunksOmitted: 2, (2 * Chunk) + 3, 10, Stream.Null, Ct));
+        await Assert.ThrowsAsync<ObjectIntegrityException>(() => cipher.OpenRangeAsync(new NonSeekable(From(3)), chunksOmitted: 3, (2 * Chunk) + 3, 10, Stream.Null, Ct));
+    }
+
+    /// <summary>A stream as it arrives from a peer: it cannot seek.</summary>
+    private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("abc")]

@@ -44,7 +44,7 @@ public sealed class NodeLife
             {
                 new NodeState(JoinedAt, incarnation, now).Save(_dataDirectory);
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // The data directory's trouble shows in health and writes; this record is best effort.
             }

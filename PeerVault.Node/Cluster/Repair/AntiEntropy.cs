@@ -214,7 +214,9 @@ public sealed partial class AntiEntropy(
                 }
             });
 
-        if (failed == 0)
+        // Keys the peer still wants from this node (it pulls them in its own pass) mean the partition
+        // is not in sync yet: marking it so would hide an under-replicated object.
+        if (failed == 0 && (!pull || wanted.Count == 0))
         {
             foreach (var partition in partitions)
             {
@@ -233,12 +235,7 @@ public sealed partial class AntiEntropy(
             return 0;
         }
 
-        var (found, body) = await replicas.FetchAsync(peer, entry.Key, entry.Version, cancellationToken);
-        await using (var stream = body.AsStream())
-        {
-            await store.AcceptReplicaAsync(found, stream, cancellationToken);
-        }
-
+        var found = await replicas.PullAsync(peer, entry.Key, entry.Version, cancellationToken);
         metrics.ObjectStored("repair");
         return found.SealedLength;
     }

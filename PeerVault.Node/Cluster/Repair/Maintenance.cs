@@ -15,6 +15,7 @@ namespace PeerVault.Node.Cluster.Repair;
 /// </summary>
 public sealed partial class Maintenance(
     ObjectStore store,
+    StorageHealth storage,
     PlacementMap placement,
     MemberTable members,
     ReplicaClient replicas,
@@ -30,13 +31,29 @@ public sealed partial class Maintenance(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var swept = store.SweepUnreferencedBlobs(time.GetUtcNow() - options.BlobSweepDelay);
-                if (swept > 0)
+                // A node that cannot store waits: its index and blobs are being put back together.
+                if (!storage.IsWritable)
                 {
-                    LogSwept(swept);
+                    continue;
                 }
 
-                await CollectTombstonesAsync(stoppingToken);
+                try
+                {
+                    var swept = store.SweepUnreferencedBlobs(time.GetUtcNow() - options.BlobSweepDelay);
+                    if (swept > 0)
+                    {
+                        LogSwept(swept);
+                    }
+
+                    await CollectTombstonesAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The disk failed under this pass (e.g. the data directory vanished): the probe
+                    // notices and recreates it; the next tick tries again. Never end the node for it.
+                    storage.ReportFault(ex);
+                    LogPassFailed(ex.Message);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -99,6 +116,9 @@ public sealed partial class Maintenance(
 
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Maintenance pass failed on the disk: {Error}")]
+    private partial void LogPassFailed(string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Blobs} unreferenced blob(s)")]
     private partial void LogSwept(int blobs);

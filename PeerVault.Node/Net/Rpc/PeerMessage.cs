@@ -82,10 +82,16 @@ public sealed record GetEntry(string Key) : PeerRequest<EntryInfo>;
 /// <summary>The replica's entry (null if it holds nothing for the key) and whether it holds the entry's blob.</summary>
 public sealed record EntryInfo(WireEntry? Entry, bool HasBlob) : PeerMessage;
 
-/// <summary>Send me the object (<see cref="Version"/> or newer, when given); answered by an <see cref="ObjectFound"/> stream.</summary>
-public sealed record FetchObject(string Key, string? Version) : PeerRequest<ObjectFound>;
+/// <summary>
+/// Send me the object (<see cref="Version"/> or newer, when given); answered by an <see cref="ObjectFound"/>
+/// stream. With an <see cref="Offset"/> (plaintext bytes), the sender may leave out the chunks before
+/// the one holding it (a range read: a read that lost its copy mid-response continues from there). A
+/// peer that does not know the field sends everything, which <see cref="ObjectFound.ChunksOmitted"/> = 0 says.
+/// </summary>
+public sealed record FetchObject(string Key, string? Version, long Offset = 0) : PeerRequest<ObjectFound>;
 
-public sealed record ObjectFound(WireEntry Entry) : PeerMessage;
+/// <summary>The entry being sent; its sealed header follows, then its chunk records from chunk <see cref="ChunksOmitted"/> on.</summary>
+public sealed record ObjectFound(WireEntry Entry, long ChunksOmitted = 0) : PeerMessage;
 
 /// <summary>Up to <see cref="Limit"/> entries (tombstones too) in key order after <see cref="After"/>.</summary>
 public sealed record ListKeys(string? Prefix, string? After, int Limit) : PeerRequest<KeyPage>;

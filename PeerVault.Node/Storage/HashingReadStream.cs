@@ -1,0 +1,74 @@
+using System.Security.Cryptography;
+
+namespace PeerVault.Node.Storage;
+
+/// <summary>
+/// Reads through to another stream while hashing (SHA-256) and counting what passes, so a blob's
+/// content hash is checked in the same pass that verifies its chunks; an optional callback after each
+/// read lets the reader be paced (scrub's rate limit).
+/// </summary>
+internal sealed class HashingReadStream(Stream inner, Func<int, CancellationToken, ValueTask>? afterRead = null) : Stream
+{
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+    public long BytesRead { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => BytesRead;
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Reads whatever is left (so the hash covers every byte) and returns the hash.</summary>
+    public async Task<BlobId> FinishAsync(CancellationToken cancellationToken)
+    {
+        await CopyToAsync(Null, 64 * 1024, cancellationToken);
+        return BlobId.FromHash(_hash.GetHashAndReset());
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await inner.ReadAsync(buffer, cancellationToken);
+        _hash.AppendData(buffer.Span[..read]);
+        BytesRead += read;
+        if (afterRead is not null && read > 0)
+        {
+            await afterRead(read, cancellationToken);
+        }
+
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _hash.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using System.Net;
+using PeerVault.Tests.Infrastructure;
+
+namespace PeerVault.Tests.Node;
+
+/// <summary>
+/// A data directory that vanishes or stops taking writes under a running node: the node is unready,
+/// refuses writes with a 503 problem (no stack trace, no path), still serves what it should hold from
+/// replicas, and once the directory can be (re)created it is ready again and refills itself.
+/// </summary>
+[Trait("Category", "InProcess")]
+public sealed class StorageFaultTests
+{
+    private static readonly Dictionary<string, string?> FastProbe = new() { ["PEERVAULT_STORAGE_PROBE_SECONDS"] = "0.2" };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_data_directory_removed_and_blocked_makes_the_node_unready_refusing_writes_serving_reads_from_replicas_then_it_heals()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, settings: FastProbe);
+        var node1 = cluster["node1"];
+        var content = DemoFiles.RandomBytes(600_000, seed: 21);
+        await cluster["node2"].Http.PutObjectAsync("kept.bin", content);
+        await Poll.UntilAsync(() => node1.Store.TryGetLocal("kept.bin", out _), "node1 holds kept.bin");
+        var nodeId = await File.ReadAllTextAsync(Path.Combine(node1.DataDirectory, "node.id"), Ct);
+
+        // The directory goes, and a file where it was keeps the node from recreating it.
+        await ReplaceWithFileAsync(node1.DataDirectory);
+
+        await Poll.UntilAsync(async () => (await node1.Http.GetAsync("/health", Ct)).StatusCode == HttpStatusCode.ServiceUnavailable, "node1 is unready");
+        using (var put = await node1.Http.PutAsync("/v1/objects/new.bin", new ByteArrayContent([1, 2, 3]), Ct))
+        {
+            var problem = await put.Content.ReadAsStringAsync(Ct);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, put.StatusCode);
+            Assert.Contains("https://peervault.dev/problems/storage-unavailable", problem, StringComparison.Ordinal);
+            Assert.Contains("data directory is missing", problem, StringComparison.Ordinal);
+            Assert.DoesNotContain(node1.DataDirectory, problem, StringComparison.Ordinal);
+            Assert.DoesNotContain("Exception", problem, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", problem, StringComparison.Ordinal);
+            Assert.NotNull(put.Headers.RetryAfter);
+        }
+
+        using (var delete = await node1.Http.DeleteAsync("/v1/objects/kept.bin", Ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, delete.StatusCode);
+        }
+
+        // Reads of what node1 should hold come from its replicas, byte for byte.
+        using (var get = await node1.Http.GetAsync("/v1/objects/kept.bin", Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+            Assert.NotEqual("local", get.Headers.GetValues("X-PeerVault-Served-By").Single());
+            Assert.Equal(content, await get.Content.ReadAsByteArrayAsync(Ct));
+        }
+
+        File.Delete(node1.DataDirectory);
+
+        await Poll.UntilAsync(async () => (await node1.Http.GetAsync("/health", Ct)).IsSuccessStatusCode, "node1 is ready again");
+        await Poll.UntilAsync(() => StoredBlobs.IsIntact(node1, "kept.bin"), "kept.bin is restored on node1 without anyone reading it");
+        Assert.Equal(nodeId, await File.ReadAllTextAsync(Path.Combine(node1.DataDirectory, "node.id"), Ct));
+        Assert.Contains("kept.bin", await File.ReadAllTextAsync(Path.Combine(node1.DataDirectory, "index.log"), Ct), StringComparison.Ordinal);
+        await node1.Http.PutObjectAsync("after.bin", [4, 5, 6]);
+        Assert.True(node1.Store.TryGetLocal("after.bin", out _));
+    }
+
+    [Fact]
+    public async Task A_data_directory_removed_under_an_idle_node_is_recreated_and_refilled_from_replicas()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, settings: FastProbe);
+        var node3 = cluster["node3"];
+        var content = DemoFiles.RandomBytes(300_000, seed: 22);
+        await cluster["node1"].Http.PutObjectAsync("refill.bin", content);
+        await cluster["node1"].Http.DeleteAsync("/v1/objects/nothing-here", Ct);
+        await Poll.UntilAsync(() => node3.Store.TryGetLocal("refill.bin", out _), "node3 holds refill.bin");
+
+        RemoveAtOnce(node3.DataDirectory);
+
+        await Poll.UntilAsync(() => StoredBlobs.IsIntact(node3, "refill.bin"), "refill.bin is back on node3's disk");
+        Assert.True(File.Exists(Path.Combine(node3.DataDirectory, "index.log")));
+        Assert.True(node3.Logs.Contains("was removed under the node"));
+        using var health = await node3.Http.GetAsync("/health", Ct);
+        Assert.True(health.IsSuccessStatusCode);
+        Assert.Equal(content, await node3.Http.GetObjectAsync("refill.bin"));
+    }
+
+    [Fact]
+    public async Task A_data_directory_that_stops_taking_writes_makes_the_node_unready_until_it_takes_them_again()
+    {
+        await using var cluster = await TestCluster.StartAsync(2, settings: FastProbe);
+        var node1 = cluster["node1"];
+        await node1.Http.PutObjectAsync("before.bin", [1]);
+        await using var readOnly = await ReadOnlyDirectory.MakeAsync(node1.DataDirectory);
+        if (readOnly is null)
+        {
+            Assert.Skip("Needs root with a read-only bind mount, or a non-root user (chmod stops only non-root).");
+        }
+
+        await Poll.UntilAsync(async () => (await node1.Http.GetAsync("/health", Ct)).StatusCode == HttpStatusCode.ServiceUnavailable, "node1 is unready");
+        using (var put = await node1.Http.PutAsync("/v1/objects/refused.bin", new ByteArrayContent([2]), Ct))
+        {
+            var problem = await put.Content.ReadAsStringAsync(Ct);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, put.StatusCode);
+            Assert.Contains("storage-unavailable", problem, StringComparison.Ordinal);
+            Assert.Contains("cannot be written", problem, StringComparison.Ordinal);
+            Assert.DoesNotContain(node1.DataDirectory, problem, StringComparison.Ordinal);
+        }
+
+        Assert.Equal([1], await node1.Http.GetObjectAsync("before.bin"));
+        await readOnly.DisposeAsync();
+
+        await Poll.UntilAsync(async () => (await node1.Http.GetAsync("/health", Ct)).IsSuccessStatusCode, "node1 is ready again");
+        await node1.Http.PutObjectAsync("after.bin", [3]);
+    }
+
+    /// <summary>Removes a directory in one step as the node sees it (a rename away, then the delete), so the node's own probe cannot race a recursive delete.</summary>
+    private static void RemoveAtOnce(string directory)
+    {
+        var gone = $"{directory}.removed-{Guid.NewGuid():N}";
+        Directory.Move(directory, gone);
+        Directory.Delete(gone, recursive: true);
+    }
+
+    /// <summary>Moves the directory away (as removing it would) and puts a file in its place; retries if the node recreated it in between.</summary>
+    private static async Task ReplaceWithFileAsync(string directory)
+    {
+        var blocker = directory + ".blocker";
+        await File.WriteAllTextAsync(blocker, "not a directory", Ct);
+        await Poll.UntilAsync(
+            () =>
+            {
+                if (Directory.Exists(directory))
+                {
+                    RemoveAtOnce(directory);
+                }
+
+                try
+                {
+                    File.Move(blocker, directory);
+                    return true;
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            },
+            "a file stands where the data directory was");
+    }
+
+    /// <summary>
+    /// Makes a directory refuse writes for as long as it is not disposed: a read-only bind mount as
+    /// root (for whom permissions are no obstacle), mode 0500 on its folders otherwise. Null when
+    /// neither can be done here.
+    /// </summary>
+    private sealed class ReadOnlyDirectory : IAsyncDisposable
+    {
+        private readonly string _path;
+        private readonly bool _mounted;
+        private bool _undone;
+
+        private ReadOnlyDirectory(string path, bool mounted)
+        {
+            _path = path;
+            _mounted = mounted;
+        }
+
+        public static async Task<ReadOnlyDirectory?> MakeAsync(string path)
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return null;
+            }
+
+            if (Environment.UserName != "root")
+            {
+                foreach (var folder in Folders(path))
+                {
+                    File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+                }
+
+                return new ReadOnlyDirectory(path, mounted: false);
+            }
+
+            if (!await RunAsync("mount", "--bind", path, path))
+            {
+                return null;
+            }
+
+            // A remount to read-only fails (busy) while the node has a file open for writing through
+            // the new mount (its probe runs every 0.2 s): try a few times.
+            for (var attempt = 0; attempt < 20; attempt++)
+            {
+                if (await RunAsync("mount", "-o", "remount,bind,ro", path))
+                {
+                    return new ReadOnlyDirectory(path, mounted: true);
+                }
+
+                await Task.Delay(50, Ct);
+            }
+
+            await RunAsync("umount", "-l", path);
+            return null;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_undone || !OperatingSystem.IsLinux())
+            {
+                return;
+            }
+
+            _undone = true;
+            if (_mounted)
+            {
+                // Lazy: a file the node holds open must not leave the mount behind.
+                await RunAsync("umount", "-l", _path);
+            }
+            else
+            {
+                foreach (var folder in Folders(_path))
+                {
+                    File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+            }
+        }
+
+        private static string[] Folders(string path) => [path, Path.Combine(path, "tmp"), Path.Combine(path, "blobs")];
+
+        private static async Task<bool> RunAsync(string command, params string[] arguments)
+        {
+            var info = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var argument in arguments)
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            try
+            {
+                using var process = Process.Start(info)!;
+                await process.WaitForExitAsync(Ct);
+                return process.ExitCode == 0;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return false;
+            }
+        }
+    }
+}
