@@ -104,6 +104,16 @@ public static partial class PeerVaultClusterExtensions
             }
         }
 
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            // The CLI's way in: every node's API URL and the admin key, in <data root>/cli.json.
+            var connectionFile = new CliConnectionFile(Path.Combine(dataRoot, CliConnectionFile.FileName), members, apiKey.Resource);
+            foreach (var node in members)
+            {
+                builder.Eventing.Subscribe<ResourceEndpointsAllocatedEvent>(node.Resource, (_, cancellationToken) => connectionFile.WriteAsync(cancellationToken));
+            }
+        }
+
         builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
         {
             var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PeerVault.Hosting");
