@@ -120,7 +120,6 @@ internal sealed class PeerVaultClient : IDisposable
             401 => $" The key came from {Settings.ApiKeySource}.",
             403 => " Use a key with that scope (read, write or admin).",
             416 when response.Content.Headers.ContentRange?.Length is { } length => $" The object is {length} bytes.",
-            416 => " The range lies outside the object.",
             500 when problem?.TraceId is { } trace => $" (trace id {trace})",
             _ => string.Empty,
         };
@@ -134,6 +133,7 @@ internal sealed class PeerVaultClient : IDisposable
         401 => "The API key is missing or not valid.",
         403 => "The API key does not have the scope this request needs.",
         404 => "No such object.",
+        416 => "The range lies outside the object.",
         503 => "Unavailable: too few replicas could be reached.",
         _ => null,
     };

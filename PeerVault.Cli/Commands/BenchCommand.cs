@@ -29,16 +29,22 @@ internal static class BenchCommand
             prefix,
             keep,
         };
-        command.Validators.Add(result =>
+        foreach (var positive in new[] { count, concurrency })
         {
-            if (result.GetValue(count) < 1 || result.GetValue(concurrency) < 1)
+            positive.Validators.Add(result =>
             {
-                result.AddError("--count and --concurrency must be 1 or more.");
-            }
+                if (result.GetValueOrDefault<int>() < 1)
+                {
+                    result.AddError($"{result.Option.Name} must be 1 or more.");
+                }
+            });
+        }
 
-            if (!TryParseSize(result.GetValue(size) ?? string.Empty, out _))
+        size.Validators.Add(result =>
+        {
+            if (!TryParseSize(result.GetValueOrDefault<string>() ?? string.Empty, out _))
             {
-                result.AddError($"--size '{result.GetValue(size)}' is not a size (e.g. 4096, 64KiB, 1MiB).");
+                result.AddError($"--size '{result.GetValueOrDefault<string>()}' is not a size (e.g. 4096, 64KiB, 1MiB).");
             }
         });
         command.SetAction((parse, cancellationToken) => global.RunAsync(new(parse, cancellationToken), async (output, client) =>

@@ -37,6 +37,7 @@ internal static class DoctorCommand
         var findings = new List<Finding>();
         var answering = new List<(Uri Endpoint, string Name)>();
         var seenMembers = new Dictionary<string, MemberDescription>(StringComparer.Ordinal);
+        var views = new List<(string Target, string Node, HashSet<string> Knows)>();
         foreach (var endpoint in client.Endpoints)
         {
             var target = endpoint.GetLeftPart(UriPartial.Authority);
@@ -55,6 +56,22 @@ internal static class DoctorCommand
                 {
                     seenMembers.TryAdd(member.Name, member);
                 }
+
+                views.Add(($"{name} ({target})", name, cluster.Members.Where(m => m.State != "removed").Select(m => m.Name).ToHashSet(StringComparer.Ordinal)));
+            }
+        }
+
+        foreach (var (target, node, knows) in views)
+        {
+            var unknown = seenMembers.Keys.Where(m => !knows.Contains(m)).Order(StringComparer.Ordinal).ToList();
+            if (unknown.Count > 0)
+            {
+                findings.Add(new Finding(
+                    "membership",
+                    "fail",
+                    target,
+                    $"Does not know {string.Join(", ", unknown)}, which other members list: the cluster is split or {node} has just started.",
+                    $"Wait a few seconds and run doctor again; if it stays, check {node}'s PEERVAULT_BOOTSTRAP and that its peer port is reachable from the others."));
             }
         }
 
@@ -125,14 +142,18 @@ internal static class DoctorCommand
                 : new Finding("ready", "fail", target, "Answers but is not ready: its data directory is not writable.", "Check the node's log, the data directory's permissions and free space (PEERVAULT_DATA_DIR)."));
             if (response.Headers.Date is { } date)
             {
-                // The Date header has whole seconds; measure against the middle of the round trip.
-                var skew = date - (before + ((after - before) / 2));
+                // The node stamped Date (whole seconds) somewhere between sending and answering, and
+                // a request may wait long (a proxy holds it while the node starts): only a Date
+                // outside that window, give or take a second, is skew.
+                var skew = date < before.AddSeconds(-1) ? date - before
+                    : date > after.AddSeconds(1) ? date - after
+                    : TimeSpan.Zero;
                 var seconds = skew.TotalSeconds.ToString("+0.0;-0.0", CultureInfo.InvariantCulture);
                 findings.Add(skew.Duration() > SkewLimit
                     ? new Finding("clock", "fail", target, $"Clock differs from this machine's by {seconds} s, more than the {SkewLimit.TotalSeconds} s peers accept.", "Synchronise clocks with NTP (e.g. timedatectl set-ntp true, or chrony) on the node and here.")
-                    : skew.Duration() > SkewWarning + TimeSpan.FromSeconds(1)
+                    : skew.Duration() > SkewWarning
                         ? new Finding("clock", "warn", target, $"Clock differs from this machine's by {seconds} s.", "Synchronise clocks with NTP; versions are ordered by time.")
-                        : new Finding("clock", "ok", target, $"Clock within {seconds} s of this machine's.", null));
+                        : new Finding("clock", "ok", target, $"Clock agrees with this machine's (within the round trip of {(after - before).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s, to the second).", null));
             }
             else
             {

@@ -68,8 +68,13 @@ internal static partial class GetCommand
             return ExitCodes.Ok;
         }
 
-        var destination = Path.GetFullPath(Directory.Exists(target) ? Path.Combine(target, key.Split('/')[^1]) : target);
+        var intoFolder = Directory.Exists(target) || target.EndsWith('/') || target.EndsWith(Path.DirectorySeparatorChar);
+        var destination = Path.GetFullPath(intoFolder ? Path.Combine(target, key.Split('/')[^1]) : target);
         var folder = Path.GetDirectoryName(destination)!;
+        if (!Directory.Exists(folder))
+        {
+            throw new CliException(ExitCodes.BadUsage, $"get: the folder {folder} does not exist.");
+        }
         var temporary = Path.Combine(folder, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.part");
         long written;
         try
@@ -158,5 +163,5 @@ internal static partial class GetCommand
     // broken connection looks the same from here.
     private static CliException CutShort(long received, string why) => new(
         ExitCodes.Storage,
-        $"The download stopped after {received} bytes ({why}): the node aborts a response when a copy fails verification mid-stream, or the connection broke. No file was written; retry.");
+        $"The download stopped after {received} bytes ({why}): the node aborts a response when a copy fails verification mid-stream, or the connection broke. A file target is left untouched; retry.");
 }
