@@ -14,6 +14,8 @@ internal sealed class CliConnectionFile(string path, IReadOnlyList<IResourceBuil
 {
     public const string FileName = "cli.json";
 
+    public string Path { get; } = path;
+
     private readonly Lock _writing = new();
 
     /// <summary>Rewrites the file with every node whose endpoint is allocated so far (each node's allocation calls it).</summary>
@@ -27,8 +29,8 @@ internal sealed class CliConnectionFile(string path, IReadOnlyList<IResourceBuil
                 .Where(e => e.IsAllocated)
                 .Select(e => e.Url)
                 .ToList();
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var temporary = path + ".tmp";
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            var temporary = Path + ".tmp";
             var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows())
             {
@@ -51,7 +53,7 @@ internal sealed class CliConnectionFile(string path, IReadOnlyList<IResourceBuil
                 json.WriteEndObject();
             }
 
-            File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, Path, overwrite: true);
         }
     }
 }

@@ -110,7 +110,18 @@ public static partial class PeerVaultClusterExtensions
             var connectionFile = new CliConnectionFile(Path.Combine(dataRoot, CliConnectionFile.FileName), members, apiKey.Resource);
             foreach (var node in members)
             {
-                builder.Eventing.Subscribe<ResourceEndpointsAllocatedEvent>(node.Resource, (_, cancellationToken) => connectionFile.WriteAsync(cancellationToken));
+                builder.Eventing.Subscribe<ResourceEndpointsAllocatedEvent>(node.Resource, async (e, cancellationToken) =>
+                {
+                    try
+                    {
+                        await connectionFile.WriteAsync(cancellationToken);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        // The cluster runs without it; the CLI then needs --endpoint and --api-key.
+                        LogConnectionFileFailed(e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PeerVault.Hosting"), connectionFile.Path, ex.Message);
+                    }
+                });
             }
         }
 
@@ -186,6 +197,9 @@ public static partial class PeerVaultClusterExtensions
 
         return client.WithEnvironment(NodeEnvironment.ApiKey, cluster.Secrets.ApiKey);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the CLI's connection file {Path}: {Error}")]
+    private static partial void LogConnectionFileFailed(ILogger logger, string path, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node} keeps its data in {DataDirectory}")]
     private static partial void LogDataDirectory(ILogger logger, string node, string dataDirectory);
