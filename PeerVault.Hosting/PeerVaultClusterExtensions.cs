@@ -104,6 +104,27 @@ public static partial class PeerVaultClusterExtensions
             }
         }
 
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            // The CLI's way in: every node's API URL and the admin key, in <data root>/cli.json.
+            var connectionFile = new CliConnectionFile(Path.Combine(dataRoot, CliConnectionFile.FileName), members, apiKey.Resource);
+            foreach (var node in members)
+            {
+                builder.Eventing.Subscribe<ResourceEndpointsAllocatedEvent>(node.Resource, async (e, cancellationToken) =>
+                {
+                    try
+                    {
+                        await connectionFile.WriteAsync(cancellationToken);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        // The cluster runs without it; the CLI then needs --endpoint and --api-key.
+                        LogConnectionFileFailed(e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PeerVault.Hosting"), connectionFile.Path, ex.Message);
+                    }
+                });
+            }
+        }
+
         builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
         {
             var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PeerVault.Hosting");
@@ -176,6 +197,9 @@ public static partial class PeerVaultClusterExtensions
 
         return client.WithEnvironment(NodeEnvironment.ApiKey, cluster.Secrets.ApiKey);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the CLI's connection file {Path}: {Error}")]
+    private static partial void LogConnectionFileFailed(ILogger logger, string path, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Node} keeps its data in {DataDirectory}")]
     private static partial void LogDataDirectory(ILogger logger, string node, string dataDirectory);

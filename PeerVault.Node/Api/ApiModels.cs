@@ -14,7 +14,10 @@ public sealed record ObjectListing(IReadOnlyList<ObjectSummary> Objects, string?
 
 public sealed record KeyPlacement(string Key, int Partition, int Replicas, IReadOnlyList<string> Placement);
 
-public sealed record NodeDescription(string Name, string Id, string KeyId, long Epoch, int PeerPort, int Objects, int Replicas, int ConfiguredReplicas, int WriteQuorum);
+public sealed record NodeDescription(string Name, string Id, string KeyId, long Epoch, int PeerPort, int Objects, int Replicas, int ConfiguredReplicas, int WriteQuorum, DiskDescription? Disk = null);
+
+/// <summary>Space on the volume holding the node's data directory (null when the platform cannot say).</summary>
+public sealed record DiskDescription(long FreeBytes, long TotalBytes);
 
 public sealed record MemberDescription(string Id, string Name, string? Address, string State, long Incarnation, DateTimeOffset StateSince, DateTimeOffset? LastSeen, bool Self);
 

@@ -1,6 +1,7 @@
 using PeerVault.Node.Cluster.Membership;
 using PeerVault.Node.Cluster.Placement;
 using PeerVault.Node.Cluster.Repair;
+using PeerVault.Node.Hosting;
 using PeerVault.Node.Net;
 using PeerVault.Node.Security;
 using PeerVault.Node.Storage;
@@ -30,7 +31,7 @@ public static class ClusterEndpoints
         return app;
     }
 
-    private static IResult Describe(NodeIdentity self, KeyRing keys, PeerConnections connections, KeyIndex index, MemberTable members, PlacementMap placement, ReplicationStatus status, Cluster.ClusterOptions options)
+    private static IResult Describe(NodeIdentity self, KeyRing keys, PeerConnections connections, KeyIndex index, MemberTable members, PlacementMap placement, ReplicationStatus status, Cluster.ClusterOptions options, NodeSettings settings)
     {
         var node = new NodeDescription(
             self.Name,
@@ -41,11 +42,26 @@ public static class ClusterEndpoints
             index.Count,
             placement.Replicas,
             options.Replicas,
-            placement.WriteQuorum);
+            placement.WriteQuorum,
+            DiskOf(settings.DataDirectory));
         var described = members.Snapshot()
             .Select(m => new MemberDescription(m.Id.ToString("N"), m.Name, m.Address, m.State.ToString().ToLowerInvariant(), m.Incarnation, m.StateSince, m.IsSelf ? null : m.LastSeen, m.IsSelf))
             .ToList();
         var replication = new ReplicationDescription(status.UnderReplicated(), status.RepairBacklog, status.BytesRepaired, status.ObjectsRepaired, index.Tombstones, status.LastFullSync);
         return Results.Json(new ClusterDescription(node, described, replication), ApiJsonContext.Default.ClusterDescription);
+    }
+
+    // Operators (and `peervault doctor`) need to see a filling disk before writes fail with 507.
+    private static DiskDescription? DiskOf(string dataDirectory)
+    {
+        try
+        {
+            var drive = new DriveInfo(dataDirectory);
+            return new DiskDescription(drive.AvailableFreeSpace, drive.TotalSize);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
     }
 }

@@ -11,7 +11,7 @@ namespace PeerVault.Tests.AppHost;
 public sealed class AppHostProcessTests
 {
     /// <summary>What the http launch profile sets, on ports of this test's own.</summary>
-    private static Dictionary<string, string?> LaunchEnvironment() => new()
+    internal static Dictionary<string, string?> LaunchEnvironment() => new()
     {
         ["DOTNET_ENVIRONMENT"] = "Development",
         ["ASPNETCORE_ENVIRONMENT"] = "Development",

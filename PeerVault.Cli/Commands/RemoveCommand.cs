@@ -1,0 +1,34 @@
+using System.CommandLine;
+using PeerVault.Cli.Api;
+using PeerVault.Cli.Output;
+
+namespace PeerVault.Cli.Commands;
+
+/// <summary><c>peervault rm KEY</c>: writes a tombstone to the key's replicas (<c>DELETE /v1/objects/KEY</c>).</summary>
+internal static class RemoveCommand
+{
+    public static Command Create(GlobalOptions global)
+    {
+        var key = new Argument<string>("key") { Description = "Object key" };
+        var command = new Command("rm", "Delete an object (a tombstone on its replicas); exit 3 if no replica held it") { key };
+        command.Aliases.Add("delete");
+        command.SetAction((parse, cancellationToken) => global.RunAsync(new(parse, cancellationToken), async (output, client) =>
+        {
+            var name = parse.GetRequiredValue(key);
+            var path = PeerVaultClient.ObjectPath("/v1/objects/", name);
+            using var response = await client.SendAsync(e => new HttpRequestMessage(HttpMethod.Delete, PeerVaultClient.Combine(e, path)), $"rm {name}", cancellationToken);
+            var deleted = await PeerVaultClient.ReadJsonAsync(response, ApiJsonContext.Default.DeletedObject, cancellationToken);
+            if (output.Json)
+            {
+                CliOutput.WriteJson(deleted, CliJsonContext.Default.DeletedObject);
+            }
+            else
+            {
+                CliOutput.Line($"Deleted {deleted.Key}: tombstone version {deleted.Version} on {string.Join(", ", deleted.Replicas)}");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}
