@@ -35,6 +35,10 @@ internal sealed class PeerVaultClient : IDisposable
         }
     }
 
+    /// <summary>How long a request without a body may wait for its answer (<c>PEERVAULT_TIMEOUT_SECONDS</c>, default 15).</summary>
+    public static TimeSpan AnswerTimeout { get; } = TimeSpan.FromSeconds(
+        double.TryParse(Environment.GetEnvironmentVariable("PEERVAULT_TIMEOUT_SECONDS"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : 15);
+
     public ConnectionSettings Settings { get; }
 
     public IReadOnlyList<Uri> Endpoints => Settings.Endpoints;
@@ -56,9 +60,18 @@ internal sealed class PeerVaultClient : IDisposable
         {
             using var message = request(endpoint);
             HttpResponseMessage response;
+            // A request without a body must be answered within AnswerTimeout: an endpoint that
+            // accepts the connection but never answers (a proxy in front of a dead node) is as
+            // unreachable as one that refuses it. An upload has no deadline; Ctrl+C cancels it.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (message.Content is null)
+            {
+                deadline.CancelAfter(AnswerTimeout);
+            }
+
             try
             {
-                response = await _http.SendAsync(message, completion, cancellationToken);
+                response = await _http.SendAsync(message, completion, deadline.Token);
             }
             catch (Exception ex) when (IsUnreachable(ex, cancellationToken))
             {
@@ -189,7 +202,7 @@ internal sealed class PeerVaultClient : IDisposable
             innermost = innermost.InnerException;
         }
 
-        return ex is TaskCanceledException ? "timed out" : innermost.Message;
+        return ex is TaskCanceledException ? $"no answer within {AnswerTimeout.TotalSeconds:0} s" : innermost.Message;
     }
 
     public void Dispose() => _http.Dispose();

@@ -211,6 +211,41 @@ public sealed class CliCommandsTests(CliCluster cli) : IClassFixture<CliCluster>
     }
 
     [Fact]
+    public async Task An_endpoint_that_accepts_but_never_answers_is_unreachable_after_the_timeout_and_the_next_one_is_tried()
+    {
+        // What a proxy in front of a dead node looks like: the connection is accepted, nothing answers.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new System.Collections.Concurrent.ConcurrentBag<System.Net.Sockets.Socket>();
+        var accepting = Task.Run(
+            async () =>
+            {
+                while (true)
+                {
+                    held.Add(await silent.AcceptSocketAsync(TestContext.Current.CancellationToken));
+                }
+            },
+            TestContext.Current.CancellationToken);
+        var mute = $"http://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}";
+        var environment = new Dictionary<string, string?>(cli.Environment()) { ["PEERVAULT_TIMEOUT_SECONDS"] = "2" };
+
+        var alone = await CliProcess.RunAsync(["cluster", "--json", "--endpoint", mute], environment, workingDirectory: cli.Scratch.Path);
+        var failover = await CliProcess.RunAsync(["cluster", "--json", "--endpoint", $"{mute},{cli.Endpoint(1)}"], environment, workingDirectory: cli.Scratch.Path);
+
+        Assert.Equal(5, alone.ExitCode);
+        Assert.Contains("no answer within 2 s", alone.Error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, failover.ExitCode);
+        Assert.Equal("node2", failover.Json.GetProperty("node").GetProperty("name").GetString());
+        silent.Stop();
+        foreach (var socket in held)
+        {
+            socket.Dispose();
+        }
+
+        await accepting.ContinueWith(_ => { }, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task Every_command_has_help_ending_with_the_exit_codes()
     {
         foreach (var command in new[] { "put", "get", "ls", "rm", "stat", "cluster", "doctor", "bench", "completion" })
