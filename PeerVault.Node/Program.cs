@@ -20,8 +20,7 @@ catch (NodeConfigurationException ex)
 }
 catch (Exception ex) when (StartupFailure.Describe(ex) is { } reason)
 {
-    await Console.Error.WriteLineAsync($"peervault-node: cannot start: {reason}");
-    return StartupFailure.ExitCode;
+    return await StartupFailure.RefuseAsync(reason);
 }
 
 await using (app)
@@ -32,11 +31,10 @@ await using (app)
     }
     catch (Exception ex) when (StartupFailure.Describe(ex) is { } reason)
     {
-        await Console.Error.WriteLineAsync($"peervault-node: cannot start: {reason}");
         // Stop what did start, so background services end as in any shutdown, not as failures.
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await app.StopAsync(grace.Token);
-        return StartupFailure.ExitCode;
+        return await StartupFailure.RefuseAsync(reason);
     }
 
     await app.WaitForShutdownAsync();

@@ -13,6 +13,13 @@ public static class StartupFailure
     /// <summary>Process exit code for a node that could not start for one of these reasons.</summary>
     public const int ExitCode = 3;
 
+    /// <summary>Prints the one line and returns the exit code.</summary>
+    public static async Task<int> RefuseAsync(string reason)
+    {
+        await Console.Error.WriteLineAsync($"peervault-node: cannot start: {reason}");
+        return ExitCode;
+    }
+
     /// <summary>The line to print, or null when the failure is not one of the expected ones.</summary>
     public static string? Describe(Exception failure) => failure switch
     {

@@ -10,7 +10,7 @@ namespace PeerVault.Node.Net;
 public sealed class Frame : IDisposable
 {
     private byte[]? _buffer;
-    private readonly int _length;
+    private int _length;
 
     internal Frame(FrameType type, byte[] buffer, int length)
     {
@@ -34,12 +34,11 @@ public sealed class Frame : IDisposable
         return new Frame(type, buffer, length);
     }
 
-    /// <summary>Drops the trailing seal tag once the frame has been opened.</summary>
-    internal Frame WithoutTrailer(int trailerLength)
+    /// <summary>Drops the trailing seal tag once the frame has been opened (in place: no second object per frame).</summary>
+    internal void DropTrailer(int trailerLength)
     {
-        var buffer = _buffer ?? throw new ObjectDisposedException(nameof(Frame));
-        _buffer = null;
-        return new Frame(Type, buffer, _length - trailerLength);
+        ObjectDisposedException.ThrowIf(_buffer is null, this);
+        _length -= trailerLength;
     }
 
     public void Dispose()

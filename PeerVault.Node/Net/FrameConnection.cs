@@ -112,7 +112,8 @@ public sealed class FrameConnection : IAsyncDisposable
             throw;
         }
 
-        return frame.WithoutTrailer(FrameSealer.TagSize);
+        frame.DropTrailer(FrameSealer.TagSize);
+        return frame;
     }
 
     /// <summary>Sends one frame whose payload is <paramref name="head"/> followed by <paramref name="body"/>.</summary>

@@ -7,19 +7,11 @@ namespace PeerVault.Node.Storage;
 /// content hash is checked in the same pass that verifies its chunks; an optional callback after each
 /// read lets the reader be paced (scrub's rate limit).
 /// </summary>
-internal sealed class HashingReadStream(Stream inner, Func<int, CancellationToken, ValueTask>? afterRead = null) : Stream
+internal sealed class HashingReadStream(Stream inner, Func<int, CancellationToken, ValueTask>? afterRead = null) : ReadOnlyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
     public long BytesRead { get; private set; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -46,21 +38,6 @@ internal sealed class HashingReadStream(Stream inner, Func<int, CancellationToke
 
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

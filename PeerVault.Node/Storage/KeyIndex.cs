@@ -266,7 +266,7 @@ public sealed class KeyIndex : IDisposable
 
         // An unlinked log takes appends without complaint: a change written there would be lost at
         // the next start, so it must fail (the caller answers with an error, nothing is acknowledged).
-        if (!File.Exists(_path))
+        if (!LogPresent)
         {
             throw new StorageUnavailableException("The index log was removed under the node; the change was not stored.");
         }

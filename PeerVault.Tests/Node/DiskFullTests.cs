@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using PeerVault.Tests.Infrastructure;
 
@@ -16,7 +15,7 @@ public sealed class DiskFullTests
         using var directory = new TempDirectory();
         var mount = directory.Sub("tiny");
         Directory.CreateDirectory(mount);
-        if (!await RunAsync("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount))
+        if (!await SystemCommand.TryRunAsync("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount))
         {
             Assert.Skip("Needs a 2 MiB tmpfs: run as root on Linux (CI does) to exercise a real full disk.");
         }
@@ -42,32 +41,8 @@ public sealed class DiskFullTests
         }
         finally
         {
-            await RunAsync("umount", mount);
-        }
-    }
-
-    private static async Task<bool> RunAsync(string command, params string[] arguments)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return false;
-        }
-
-        var info = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using var process = Process.Start(info)!;
-            await process.WaitForExitAsync(Ct);
-            return process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
+            // Lazy: a file still held open must not leave the mount behind (it would outlive the test).
+            await SystemCommand.TryRunAsync("umount", "-l", mount);
         }
     }
 }

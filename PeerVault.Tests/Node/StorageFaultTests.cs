@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using PeerVault.Tests.Infrastructure;
 
@@ -182,7 +181,7 @@ public sealed class StorageFaultTests
                 return new ReadOnlyDirectory(path, mounted: false);
             }
 
-            if (!await RunAsync("mount", "--bind", path, path))
+            if (!await SystemCommand.TryRunAsync("mount", "--bind", path, path))
             {
                 return null;
             }
@@ -191,7 +190,7 @@ public sealed class StorageFaultTests
             // the new mount (its probe runs every 0.2 s): try a few times.
             for (var attempt = 0; attempt < 20; attempt++)
             {
-                if (await RunAsync("mount", "-o", "remount,bind,ro", path))
+                if (await SystemCommand.TryRunAsync("mount", "-o", "remount,bind,ro", path))
                 {
                     return new ReadOnlyDirectory(path, mounted: true);
                 }
@@ -199,7 +198,7 @@ public sealed class StorageFaultTests
                 await Task.Delay(50, Ct);
             }
 
-            await RunAsync("umount", "-l", path);
+            await SystemCommand.TryRunAsync("umount", "-l", path);
             return null;
         }
 
@@ -214,7 +213,7 @@ public sealed class StorageFaultTests
             if (_mounted)
             {
                 // Lazy: a file the node holds open must not leave the mount behind.
-                await RunAsync("umount", "-l", _path);
+                await SystemCommand.TryRunAsync("umount", "-l", _path);
             }
             else
             {
@@ -226,25 +225,5 @@ public sealed class StorageFaultTests
         }
 
         private static string[] Folders(string path) => [path, Path.Combine(path, "tmp"), Path.Combine(path, "blobs")];
-
-        private static async Task<bool> RunAsync(string command, params string[] arguments)
-        {
-            var info = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var argument in arguments)
-            {
-                info.ArgumentList.Add(argument);
-            }
-
-            try
-            {
-                using var process = Process.Start(info)!;
-                await process.WaitForExitAsync(Ct);
-                return process.ExitCode == 0;
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                return false;
-            }
-        }
     }
 }
