@@ -52,7 +52,7 @@ public sealed partial class ObjectCoordinator(
 
         var receipt = await WriteAsync(
             entry,
-            local: () => store.Apply(entry),
+            local: () => store.ApplyAsync(entry),
             remote: (member, token) => replicas.StoreReplicaAsync(member, entry, token),
             lease,
             cancellationToken);
@@ -75,9 +75,9 @@ public sealed partial class ObjectCoordinator(
         var existed = 0;
         var receipt = await WriteAsync(
             tombstone,
-            local: () =>
+            local: async () =>
             {
-                var (outcome, hadLive) = store.ApplyTombstone(tombstone);
+                var (outcome, hadLive) = await store.ApplyTombstoneAsync(tombstone);
                 if (hadLive)
                 {
                     Interlocked.Exchange(ref existed, 1);
@@ -108,7 +108,7 @@ public sealed partial class ObjectCoordinator(
     /// </summary>
     private async Task<(IReadOnlyList<string> Replicas, IReadOnlyList<string> Placement, int Required, IReadOnlyList<string> Failures)> WriteAsync(
         IndexEntry entry,
-        Func<ApplyOutcome> local,
+        Func<Task<ApplyOutcome>> local,
         Func<Member, CancellationToken, Task<string>> remote,
         IDisposable? lease,
         CancellationToken cancellationToken,
@@ -135,7 +135,7 @@ public sealed partial class ObjectCoordinator(
 
         if (targets.Any(m => m.IsSelf))
         {
-            local();
+            await local();
             Acknowledge(members.Self.Name);
         }
 
@@ -401,7 +401,7 @@ public sealed partial class ObjectCoordinator(
         return new ReadOutcome(problems.Count > 0 ? ReadStatus.NoIntactCopy : ReadStatus.Unavailable, newest, problems) { LocalCopy = localCopy };
     }
 
-    /// <summary>A page of live keys across the cluster, in key order.</summary>
+    /// <summary>A page of live keys across the cluster, in key order (<see cref="KeyOrder"/>: by code point, as S3 lists).</summary>
     public async Task<ListingPage> ListAsync(string? prefix, string? after, int limit, CancellationToken cancellationToken)
     {
         var sources = members.Snapshot().Where(m => !m.IsSelf && replicas.IsConnected(m)).ToList();
@@ -422,17 +422,17 @@ public sealed partial class ObjectCoordinator(
 
         // A truncated source may hold more keys after its last one: only keys up to the smallest
         // such bound are complete.
-        var bound = all.Where(p => p.Truncated && p.Entries.Count > 0).Select(p => p.Entries[^1].Key).Min(StringComparer.Ordinal);
+        var bound = all.Where(p => p.Truncated && p.Entries.Count > 0).Select(p => p.Entries[^1].Key).Min(KeyOrder.Instance);
         var newest = new Dictionary<string, IndexEntry>(StringComparer.Ordinal);
         foreach (var entry in all.SelectMany(p => p.Entries))
         {
-            if (bound is null || string.CompareOrdinal(entry.Key, bound) <= 0)
+            if (bound is null || KeyOrder.Instance.Compare(entry.Key, bound) <= 0)
             {
                 newest[entry.Key] = newest.TryGetValue(entry.Key, out var known) && known.Version >= entry.Version ? known : entry;
             }
         }
 
-        var live = newest.Values.Where(e => !e.Deleted).OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
+        var live = newest.Values.Where(e => !e.Deleted).OrderBy(e => e.Key, KeyOrder.Instance).ToList();
         if (live.Count > limit)
         {
             return new ListingPage([.. live.Take(limit)], live[limit - 1].Key);
@@ -587,7 +587,20 @@ public sealed partial class ObjectCoordinator(
 
         if (view.Stale.Any(m => m.IsSelf) && newest.Deleted)
         {
-            store.ApplyTombstone(newest);
+            _ = ApplyLocalTombstoneAsync(newest);
+        }
+    }
+
+    /// <summary>Read repair of this node's own copy of a delete, off the reader's path.</summary>
+    private async Task ApplyLocalTombstoneAsync(IndexEntry tombstone)
+    {
+        try
+        {
+            await store.ApplyTombstoneAsync(tombstone);
+        }
+        catch (IOException ex)
+        {
+            LogReplicaFailed(tombstone.Key, members.Self.Name, ex.Message);
         }
     }
 

@@ -36,13 +36,13 @@ public sealed partial class PeerRequestHandler(
             {
                 ExchangeMembers exchange => membership.Exchange(session, exchange),
                 StoreReplica replica => await StoreReplicaAsync(session, request, replica, cancellationToken),
-                StoreTombstone tombstone => StoreTombstone(session, request, tombstone),
+                StoreTombstone tombstone => await StoreTombstoneAsync(session, request, tombstone),
                 GetEntry get => GetEntry(get),
                 FetchObject fetch => await FetchAsync(session, request, fetch, cancellationToken),
                 ListKeys list => List(list),
                 ComparePartitions compare => ComparePartitions(compare),
                 CompareEntries compare => CompareEntries(compare),
-                ForgetIfVersion forget => new Forgotten(store.Forget(forget.Key, WireEntries.ParseVersion(forget.Version))),
+                ForgetIfVersion forget => new Forgotten(await store.ForgetAsync(forget.Key, WireEntries.ParseVersion(forget.Version))),
                 var other => new PeerError(PeerError.Unsupported, $"Cannot handle {other.GetType().Name}."),
             };
         }
@@ -111,7 +111,7 @@ public sealed partial class PeerRequestHandler(
         }
     }
 
-    private TombstoneStored StoreTombstone(PeerSession session, IncomingRequest request, StoreTombstone tombstone)
+    private async Task<TombstoneStored> StoreTombstoneAsync(PeerSession session, IncomingRequest request, StoreTombstone tombstone)
     {
         var entry = tombstone.Entry.FromWire(clock);
         using var activity = tracing.StartPeerServer("ReceiveTombstone", entry.Key, request.Envelope.TraceParent, request.Envelope.TraceState, session.Peer.Name, session.RemoteEndPoint);
@@ -120,7 +120,7 @@ public sealed partial class PeerRequestHandler(
             throw new InvalidEntryException("A tombstone must be a delete.");
         }
 
-        var (outcome, hadLive) = store.ApplyTombstone(entry);
+        var (outcome, hadLive) = await store.ApplyTombstoneAsync(entry);
         return new TombstoneStored(Outcome(outcome), hadLive);
     }
 

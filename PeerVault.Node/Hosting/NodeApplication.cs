@@ -93,7 +93,7 @@ public static partial class NodeApplication
 
         // Storage.
         services.AddSingleton(new BlobStore(settings.DataDirectory));
-        services.AddSingleton(sp => new KeyIndex(Path.Combine(settings.DataDirectory, "index.log"), sp.GetRequiredService<ILogger<KeyIndex>>()));
+        services.AddSingleton(sp => new KeyIndex(Path.Combine(settings.DataDirectory, KeyIndex.FileName), sp.GetRequiredService<ILogger<KeyIndex>>()));
         services.AddSingleton(new ObjectCipher(settings.Keys));
         services.AddSingleton<ObjectStore>();
         services.AddSingleton(settings.Storage);

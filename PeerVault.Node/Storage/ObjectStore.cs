@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using PeerVault.Node.Diagnostics;
+using PeerVault.Node.Storage.Index;
 
 namespace PeerVault.Node.Storage;
 
@@ -37,25 +38,31 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     }
 
     /// <summary>
-    /// Makes <paramref name="entry"/> current for its key if it is the newest version here. A blob
-    /// the entry replaced, or the entry's own blob if it lost, is released.
+    /// Makes <paramref name="entry"/> current for its key if it is the newest version here; completes
+    /// once the index change is durable. A blob the entry replaced, or the entry's own blob if it
+    /// lost, is released.
     /// </summary>
-    public ApplyOutcome Apply(IndexEntry entry)
+    public async Task<ApplyOutcome> ApplyAsync(IndexEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var outcome = index.Apply(entry, out var orphan);
-        if (orphan is { } replaced)
+        return (await ApplyChangeAsync(entry)).Outcome;
+    }
+
+    private async Task<IndexChange> ApplyChangeAsync(IndexEntry entry)
+    {
+        var change = await index.ApplyAsync(entry);
+        if (change.Released is { } replaced)
         {
             Release(replaced);
             LogBlobReleased(replaced.Value, entry.Key);
         }
 
-        if (outcome == ApplyOutcome.Superseded && BlobId.TryParse(entry.BlobId, out var loser))
+        if (change.Outcome == ApplyOutcome.Superseded && BlobId.TryParse(entry.BlobId, out var loser))
         {
             Release(loser);
         }
 
-        return outcome;
+        return change;
     }
 
     /// <summary>
@@ -106,7 +113,7 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
                 }
             }
 
-            return Apply(announced);
+            return await ApplyAsync(announced);
         }
         finally
         {
@@ -116,12 +123,11 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     }
 
     /// <summary>Applies a tombstone; says whether the key held a live version before.</summary>
-    public (ApplyOutcome Outcome, bool HadLive) ApplyTombstone(IndexEntry tombstone)
+    public async Task<(ApplyOutcome Outcome, bool HadLive)> ApplyTombstoneAsync(IndexEntry tombstone)
     {
         ArgumentNullException.ThrowIfNull(tombstone);
-        var hadLive = index.TryGet(tombstone.Key, out var before) && !before.Deleted;
-        var outcome = Apply(tombstone with { BlobId = null, Size = 0, SealedLength = 0 });
-        return (outcome, hadLive && outcome == ApplyOutcome.Applied);
+        var change = await ApplyChangeAsync(tombstone with { BlobId = null, Size = 0, SealedLength = 0 });
+        return (change.Outcome, change.Outcome == ApplyOutcome.Applied && change.Previous is { Deleted: false });
     }
 
     /// <summary>The live (not deleted) entry for a key, if this node holds its blob.</summary>
@@ -152,14 +158,15 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     }
 
     /// <summary>Drops a key this node no longer has to hold, if it still holds <paramref name="version"/>.</summary>
-    public bool Forget(string key, ObjectVersion version)
+    public async Task<bool> ForgetAsync(string key, ObjectVersion version)
     {
-        if (!index.Forget(key, version, out var orphan))
+        var change = await index.ForgetAsync(key, version);
+        if (change.Outcome != ApplyOutcome.Applied)
         {
             return false;
         }
 
-        if (orphan is { } blob)
+        if (change.Released is { } blob)
         {
             Release(blob);
         }

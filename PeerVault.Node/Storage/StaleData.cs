@@ -11,18 +11,22 @@ public static class StaleData
     /// <summary>Moves the node's data aside if it was last alive before <paramref name="oldestAcceptable"/>; returns where to, or null.</summary>
     public static string? MoveAsideIfAwaySince(string dataDirectory, DateTimeOffset? lastAlive, DateTimeOffset oldestAcceptable, DateTimeOffset now)
     {
-        var index = Path.Combine(dataDirectory, "index.log");
+        // The index database with its write-ahead log (which may hold committed changes) and, from a
+        // release before the database, the JSON-lines log.
+        var indexFiles = new[] { KeyIndex.FileName, KeyIndex.FileName + "-wal", KeyIndex.FileName + "-shm", "index.log" }
+            .Where(name => File.Exists(Path.Combine(dataDirectory, name)))
+            .ToList();
         var blobs = Path.Combine(dataDirectory, "blobs");
-        if (lastAlive is not { } seen || seen >= oldestAcceptable || (!File.Exists(index) && !Directory.Exists(blobs)))
+        if (lastAlive is not { } seen || seen >= oldestAcceptable || (indexFiles.Count == 0 && !Directory.Exists(blobs)))
         {
             return null;
         }
 
         var target = Path.Combine(dataDirectory, "stale", now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(target);
-        if (File.Exists(index))
+        foreach (var name in indexFiles)
         {
-            File.Move(index, Path.Combine(target, "index.log"));
+            File.Move(Path.Combine(dataDirectory, name), Path.Combine(target, name));
         }
 
         if (Directory.Exists(blobs))

@@ -62,7 +62,7 @@ public sealed partial class StorageHealth(BlobStore blobs, KeyIndex index, NodeI
         {
             try
             {
-                if (!blobs.LayoutPresent || !index.LogPresent || !File.Exists(Path.Combine(blobs.Root, NodeIdFileName)))
+                if (!blobs.LayoutPresent || !index.FilePresent || !File.Exists(Path.Combine(blobs.Root, NodeIdFileName)))
                 {
                     restored = Restore();
                 }
@@ -109,9 +109,9 @@ public sealed partial class StorageHealth(BlobStore blobs, KeyIndex index, NodeI
             File.WriteAllText(nodeId, identity.Id.ToString("N"));
         }
 
-        if (!index.LogPresent)
+        if (!index.FilePresent)
         {
-            index.RewriteLog();
+            index.Recreate();
         }
 
         DirectorySync.Flush(blobs.Root);
@@ -122,7 +122,7 @@ public sealed partial class StorageHealth(BlobStore blobs, KeyIndex index, NodeI
     [LoggerMessage(Level = LogLevel.Error, Message = "Data directory {DataDirectory} cannot be written ({Error}): the node is unready and refuses writes until it can")]
     private partial void LogUnwritable(string dataDirectory, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Data directory {DataDirectory} was removed under the node: recreated it and rewrote the index from memory ({Entries} live keys); blobs lost: {BlobsLost}, they are restored from replicas")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Data directory {DataDirectory} was removed under the node: recreated it and rewrote the index from the open database ({Entries} live keys); blobs lost: {BlobsLost}, they are restored from replicas")]
     private partial void LogRestored(string dataDirectory, int entries, bool blobsLost);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Data directory {DataDirectory} takes writes again (was: {Problem})")]

@@ -131,7 +131,7 @@ public sealed class InProcessClusterTests
 
         Assert.Equal(400, status);
         Assert.Contains(reason, body, StringComparison.OrdinalIgnoreCase);
-        Assert.Empty(node.Store.Index.Snapshot());
+        Assert.Empty(node.Store.Index.Page(null, null, int.MaxValue));
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class InProcessClusterTests
 
         Assert.Equal((201, 201, 200), (put, overwrite, get));
         Assert.Equal("decomposed", body);
-        Assert.Equal(["caf\u00e9"], node.Store.Index.Snapshot().Select(e => e.Key));
+        Assert.Equal(["caf\u00e9"], node.Store.Index.Page(null, null, int.MaxValue).Select(e => e.Key));
     }
 
     [Fact]
@@ -158,7 +158,7 @@ public sealed class InProcessClusterTests
         var (status, _) = await RawHttp.SendAsync(cluster["node1"].Http.BaseAddress!, "PUT", "/v1/objects/bad%00key", [1]);
 
         Assert.Equal(400, status);
-        Assert.Empty(cluster["node1"].Store.Index.Snapshot());
+        Assert.Empty(cluster["node1"].Store.Index.Page(null, null, int.MaxValue));
     }
 
     [Fact]
@@ -197,7 +197,7 @@ public sealed class InProcessClusterTests
         {
         }
 
-        Assert.Empty(node.Store.Index.Snapshot());
+        Assert.Empty(node.Store.Index.Page(null, null, int.MaxValue));
         Assert.Empty(Directory.GetFiles(Path.Combine(node.DataDirectory, "tmp")));
         Assert.Empty(node.Store.Blobs.EnumerateBlobs());
     }

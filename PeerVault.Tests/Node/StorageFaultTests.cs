@@ -1,4 +1,5 @@
 using System.Net;
+using PeerVault.Node.Storage;
 using PeerVault.Tests.Infrastructure;
 
 namespace PeerVault.Tests.Node;
@@ -59,7 +60,7 @@ public sealed class StorageFaultTests
         await Poll.UntilAsync(async () => (await node1.Http.GetAsync("/health", Ct)).IsSuccessStatusCode, "node1 is ready again");
         await Poll.UntilAsync(() => StoredBlobs.IsIntact(node1, "kept.bin"), "kept.bin is restored on node1 without anyone reading it");
         Assert.Equal(nodeId, await File.ReadAllTextAsync(Path.Combine(node1.DataDirectory, "node.id"), Ct));
-        Assert.Contains("kept.bin", await File.ReadAllTextAsync(Path.Combine(node1.DataDirectory, "index.log"), Ct), StringComparison.Ordinal);
+        Assert.Contains("kept.bin", IndexDatabaseFile.Read(node1.DataDirectory).Keys);
         await node1.Http.PutObjectAsync("after.bin", [4, 5, 6]);
         Assert.True(node1.Store.TryGetLocal("after.bin", out _));
     }
@@ -77,7 +78,7 @@ public sealed class StorageFaultTests
         RemoveAtOnce(node3.DataDirectory);
 
         await Poll.UntilAsync(() => StoredBlobs.IsIntact(node3, "refill.bin"), "refill.bin is back on node3's disk");
-        Assert.True(File.Exists(Path.Combine(node3.DataDirectory, "index.log")));
+        Assert.True(File.Exists(Path.Combine(node3.DataDirectory, KeyIndex.FileName)));
         Assert.True(node3.Logs.Contains("was removed under the node"));
         using var health = await node3.Http.GetAsync("/health", Ct);
         Assert.True(health.IsSuccessStatusCode);

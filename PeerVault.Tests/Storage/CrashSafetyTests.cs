@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerVault.Node.Cluster.Versions;
 using PeerVault.Node.Diagnostics;
@@ -21,7 +22,7 @@ public sealed class CrashSafetyTests
     {
         var keys = new KeyRing(Key, new EpochClock(TimeProvider.System, TimeSpan.FromHours(24)));
         var blobs = new BlobStore(root);
-        var index = new KeyIndex(Path.Combine(root, "index.log"), NullLogger.Instance);
+        var index = new KeyIndex(Path.Combine(root, KeyIndex.FileName), NullLogger.Instance);
         return (new ObjectStore(blobs, index, new ObjectCipher(keys), new NodeTracing(Self), NullLogger<ObjectStore>.Instance), index, blobs);
     }
 
@@ -33,12 +34,12 @@ public sealed class CrashSafetyTests
         {
             var version = Clock.Now();
             var entry = new IndexEntry { Key = key, BlobId = blob.Id.Value, Size = blob.Size, SealedLength = blob.SealedLength, Version = version, UpdatedAt = version.WallTime };
-            store.Apply(entry);
+            await store.ApplyAsync(entry);
             return entry;
         }
     }
 
-    private static void Delete(ObjectStore store, string key) => store.ApplyTombstone(IndexEntry.Tombstone(key, Clock.Now()));
+    private static Task<(ApplyOutcome Outcome, bool HadLive)> Delete(ObjectStore store, string key) => store.ApplyTombstoneAsync(IndexEntry.Tombstone(key, Clock.Now()));
 
     [Fact]
     public async Task A_write_abandoned_mid_way_leaves_no_visible_object_and_loses_no_acknowledged_one()
@@ -72,19 +73,38 @@ public sealed class CrashSafetyTests
     }
 
     [Fact]
-    public async Task A_torn_last_index_line_from_a_crash_is_ignored_on_restart()
+    public async Task An_index_log_from_the_previous_release_is_imported_once_and_its_torn_last_line_ignored()
     {
         using var directory = new TempDirectory();
         var (store, index, _) = Open(directory.Path);
-        await PutAsync(store, "a", [1, 2, 3]);
+        var kept = await PutAsync(store, "a", [1, 2, 3]);
         index.Dispose();
-        await File.AppendAllTextAsync(Path.Combine(directory.Path, "index.log"), "{\"key\":\"b\",\"blobId\":\"ab", Ct);
+
+        // What a node of the previous release left: a JSON-lines log (the last line torn by a crash), no database.
+        foreach (var file in Directory.GetFiles(directory.Path, KeyIndex.FileName + "*"))
+        {
+            File.Delete(file);
+        }
+
+        var log = Path.Combine(directory.Path, "index.log");
+        await File.WriteAllTextAsync(log, JsonSerializer.Serialize(kept, StorageJsonContext.Default.IndexEntry) + "\n{\"key\":\"b\",\"blobId\":\"ab", Ct);
 
         var (restarted, restartedIndex, _) = Open(directory.Path);
         using (restartedIndex)
         {
-            Assert.True(restarted.TryGetLocal("a", out _));
+            Assert.True(restarted.TryGetLocal("a", out var entry));
+            Assert.Equal(kept, entry);
             Assert.False(restartedIndex.TryGet("b", out _));
+            Assert.False(File.Exists(log));
+            Assert.True(File.Exists(log + ".imported"));
+        }
+
+        // Imported once: the database is the index from now on, even if an old log reappears.
+        await File.WriteAllTextAsync(log, string.Empty, Ct);
+        var (again, againIndex, _) = Open(directory.Path);
+        using (againIndex)
+        {
+            Assert.True(again.TryGetLocal("a", out _));
         }
     }
 
@@ -96,7 +116,7 @@ public sealed class CrashSafetyTests
         await PutAsync(store, "k", [1]);
         var second = await PutAsync(store, "k", [2]);
         await PutAsync(store, "gone", [3]);
-        Delete(store, "gone");
+        await Delete(store, "gone");
         index.Dispose();
 
         var (restarted, restartedIndex, restartedBlobs) = Open(directory.Path);
@@ -112,19 +132,16 @@ public sealed class CrashSafetyTests
     }
 
     [Fact]
-    public async Task Writes_after_a_restart_that_had_nothing_to_compact_survive_the_next_restart()
+    public async Task Writes_after_a_restart_survive_the_next_restart()
     {
         using var directory = new TempDirectory();
         var (store, index, _) = Open(directory.Path);
         await PutAsync(store, "first", [1]);
         index.Dispose();
-        var log = Path.Combine(directory.Path, "index.log");
-        var before = await File.ReadAllTextAsync(log, Ct);
 
         var (second, secondIndex, _) = Open(directory.Path);
-        Assert.Equal(before, await File.ReadAllTextAsync(log, Ct));
         await PutAsync(second, "second", [2]);
-        Delete(second, "first");
+        await Delete(second, "first");
         Assert.Equal(1, secondIndex.Count);
         secondIndex.Dispose();
 
@@ -134,6 +151,7 @@ public sealed class CrashSafetyTests
             Assert.True(third.TryGetLocal("second", out _));
             Assert.False(third.TryGetLocal("first", out _));
             Assert.Equal(1, thirdIndex.Count);
+            Assert.Equal(1, thirdIndex.Tombstones);
         }
     }
 

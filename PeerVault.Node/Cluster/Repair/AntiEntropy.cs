@@ -231,7 +231,7 @@ public sealed partial class AntiEntropy(
     {
         if (entry.Deleted)
         {
-            store.ApplyTombstone(entry);
+            await store.ApplyTombstoneAsync(entry);
             return 0;
         }
 
@@ -312,7 +312,7 @@ public sealed partial class AntiEntropy(
             {
                 foreach (var entry in store.Index.EntriesIn(partition))
                 {
-                    offloaded += store.Forget(entry.Key, entry.Version) ? 1 : 0;
+                    offloaded += await store.ForgetAsync(entry.Key, entry.Version) ? 1 : 0;
                 }
             }
         }

@@ -85,7 +85,7 @@ public sealed partial class Maintenance(
                             await replicas.ForgetIfVersionAsync(replica, tombstone.Key, tombstone.Version, cancellationToken);
                         }
 
-                        collected += store.Forget(tombstone.Key, tombstone.Version) ? 1 : 0;
+                        collected += await store.ForgetAsync(tombstone.Key, tombstone.Version) ? 1 : 0;
                     }
                 }
                 catch (Exception ex) when (ex is IOException or TimeoutException or InvalidEntryException or VersionFromFutureException)

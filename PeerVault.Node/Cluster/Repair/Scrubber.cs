@@ -65,11 +65,9 @@ public sealed partial class Scrubber(
     public async Task<ScrubReport> RunPassAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var entries = store.Index.Snapshot()
-            .Where(e => !e.Deleted && e.BlobId is not null)
-            .DistinctBy(e => e.BlobId, StringComparer.Ordinal)
-            .ToList();
-        Interlocked.Exchange(ref _passBytes, Math.Max(1, entries.Sum(e => e.SealedLength)));
+        // One entry per blob, read a page at a time: a node with millions of keys never holds them all.
+        var entries = store.Index.EnumerateBlobs();
+        Interlocked.Exchange(ref _passBytes, Math.Max(1, store.Index.LiveSealedBytes));
         Interlocked.Exchange(ref _passDone, 0);
         int blobs = 0, corrupt = 0, missing = 0, repaired = 0;
         long bytes = 0;

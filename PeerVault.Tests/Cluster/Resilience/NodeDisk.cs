@@ -1,11 +1,11 @@
-using System.Text.Json;
+using PeerVault.Tests.Infrastructure;
 
 namespace PeerVault.Tests.Cluster.Resilience;
 
 /// <summary>
 /// What a node keeps in its data directory (<c>PEERVAULT_DATA_DIR</c>), read from outside the
 /// process: <c>blobs/ab/cd/&lt;sha256&gt;</c> are its stored blobs, one per key it holds (an
-/// object's id is its blob's name, the same on every replica), <c>index.log</c> its key index.
+/// object's id is its blob's name, the same on every replica), <c>index.db</c> its key index.
 /// Reading the disk is how a test tells what a node holds without asking it (a read through the
 /// node could repair it and so hide that it had not converged on its own).
 /// </summary>
@@ -64,57 +64,15 @@ public sealed class NodeDisk(string node, string directory)
     }
 
     /// <summary>
-    /// What the node's own key index says of each key under <paramref name="prefix"/>: the last line
-    /// of <c>index.log</c> for it (the log only grows by entries that won), as a blob id or null for a
-    /// tombstone. A key the node never heard of is not in the map.
+    /// What the node's own key index says of each key under <paramref name="prefix"/>, as committed
+    /// to its database: a blob id, or null for a tombstone. A key the node never heard of (or
+    /// handed on to other replicas) is not in the map.
     /// </summary>
-    public IReadOnlyDictionary<string, string?> Indexed(string prefix)
-    {
-        var entries = new Dictionary<string, string?>(StringComparer.Ordinal);
-        string[] lines;
-        try
-        {
-            using var file = new FileStream(Path.Combine(Directory, "index.log"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(file);
-            lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        }
-        catch (FileNotFoundException)
-        {
-            return entries;
-        }
-
-        foreach (var line in lines)
-        {
-            try
-            {
-                var entry = JsonDocument.Parse(line).RootElement;
-                var key = entry.GetProperty("key").GetString()!;
-                if (!key.StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                if (entry.TryGetProperty("forgotten", out var forgotten) && forgotten.GetBoolean())
-                {
-                    entries.Remove(key);
-                }
-                else
-                {
-                    entries[key] = entry.TryGetProperty("deleted", out var deleted) && deleted.GetBoolean() ? null : entry.GetProperty("blobId").GetString();
-                }
-            }
-            catch (JsonException)
-            {
-                // The line being appended right now.
-            }
-        }
-
-        return entries;
-    }
+    public IReadOnlyDictionary<string, string?> Indexed(string prefix) => IndexDatabaseFile.Read(Directory, prefix);
 
     /// <summary>
     /// Files that only an interrupted or unfinished write leaves: anything in <c>tmp/</c> (but the
-    /// health probe's own file, written and removed on every probe), <c>*.tmp</c> and the index's <c>*.compact</c>.
+    /// health probe's own file, written and removed on every probe), <c>*.tmp</c> and an index copy left half-made by <c>Recreate</c> (<c>*.recreate</c>).
     /// </summary>
     public IReadOnlyList<string> TemporaryFiles()
     {
@@ -127,7 +85,7 @@ public sealed class NodeDisk(string node, string directory)
             .Select(f => Path.GetRelativePath(Directory, f))
             .Where(f => (f.StartsWith("tmp" + Path.DirectorySeparatorChar, StringComparison.Ordinal) && Path.GetFileName(f) != ".health")
                 || f.EndsWith(".tmp", StringComparison.Ordinal)
-                || f.EndsWith(".compact", StringComparison.Ordinal))
+                || f.EndsWith(".recreate", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)];
     }
 

@@ -42,19 +42,19 @@ public sealed class PartitionDigestTests
     }
 
     [Fact]
-    public void Two_key_indexes_with_the_same_entries_have_the_same_partition_digests_whatever_their_history()
+    public async Task Two_key_indexes_with_the_same_entries_have_the_same_partition_digests_whatever_their_history()
     {
         using var one = new TempIndex();
         using var two = new TempIndex();
-        one.Index.Apply(Entry("x", 1), out _);
-        one.Index.Apply(Entry("x", 5), out _);
-        one.Index.Apply(Entry("y", 2), out _);
-        one.Index.Apply(Entry("gone", 3), out _);
-        one.Index.Apply(Entry("gone", 4, deleted: true), out _);
+        await one.Index.ApplyAsync(Entry("x", 1));
+        await one.Index.ApplyAsync(Entry("x", 5));
+        await one.Index.ApplyAsync(Entry("y", 2));
+        await one.Index.ApplyAsync(Entry("gone", 3));
+        await one.Index.ApplyAsync(Entry("gone", 4, deleted: true));
 
-        two.Index.Apply(Entry("gone", 4, deleted: true), out _);
-        two.Index.Apply(Entry("y", 2), out _);
-        two.Index.Apply(Entry("x", 5), out _);
+        await two.Index.ApplyAsync(Entry("gone", 4, deleted: true));
+        await two.Index.ApplyAsync(Entry("y", 2));
+        await two.Index.ApplyAsync(Entry("x", 5));
 
         foreach (var key in new[] { "x", "y", "gone" })
         {
@@ -62,7 +62,7 @@ public sealed class PartitionDigestTests
             Assert.Equal(one.Index.DigestOf(partition), two.Index.DigestOf(partition));
         }
 
-        two.Index.Forget("y", new ObjectVersion(2, 0, Guid.Empty), out _);
+        await two.Index.ForgetAsync("y", new ObjectVersion(2, 0, Guid.Empty));
         Assert.NotEqual(one.Index.DigestOf(KeyPartition.Of("y")), two.Index.DigestOf(KeyPartition.Of("y")));
     }
 
@@ -70,7 +70,7 @@ public sealed class PartitionDigestTests
     {
         private readonly Infrastructure.TempDirectory _directory = new();
 
-        public TempIndex() => Index = new KeyIndex(Path.Combine(_directory.Path, "index.log"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        public TempIndex() => Index = new KeyIndex(Path.Combine(_directory.Path, KeyIndex.FileName), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
 
         public KeyIndex Index { get; }
 

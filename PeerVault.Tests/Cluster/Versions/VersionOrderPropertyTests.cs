@@ -130,10 +130,10 @@ public sealed class VersionOrderPropertyTests
     private static (ObjectVersion Version, bool Deleted) Winner(IEnumerable<(ObjectVersion Version, bool Deleted)> writes)
     {
         using var directory = new TempDirectory();
-        using var index = new KeyIndex(directory.Sub("index.jsonl"), NullLogger.Instance);
+        using var index = new KeyIndex(directory.Sub(KeyIndex.FileName), NullLogger.Instance);
         foreach (var (version, deleted) in writes)
         {
-            index.Apply(deleted ? IndexEntry.Tombstone("k", version) : Live(version), out _);
+            index.ApplyAsync(deleted ? IndexEntry.Tombstone("k", version) : Live(version)).GetAwaiter().GetResult();
         }
 
         Assert.True(index.TryGet("k", out var kept));
