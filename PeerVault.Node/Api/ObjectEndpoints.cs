@@ -166,8 +166,16 @@ public static partial class ObjectEndpoints
         if (!receipt.Durable)
         {
             return Problems.WriteQuorum(
-                $"The delete of '{key}' is durable on {receipt.Replicas.Count} of the {receipt.Required} replicas a write needs. It will be repaired; retry to be sure.",
-                new Dictionary<string, object?> { ["key"] = key, ["acknowledged"] = receipt.Replicas.Count, ["required"] = receipt.Required });
+                $"The delete of '{key}' is durable on {receipt.Replicas.Count} of the {receipt.Required} replicas a write needs ({string.Join(", ", receipt.Replicas)} of {string.Join(", ", receipt.Placement)}). It will be repaired; retry to be sure.",
+                new Dictionary<string, object?>
+                {
+                    ["key"] = key,
+                    ["version"] = receipt.Version.ToString(),
+                    ["acknowledged"] = receipt.Replicas.Count,
+                    ["required"] = receipt.Required,
+                    ["replicas"] = receipt.Replicas,
+                    ["placement"] = receipt.Placement,
+                });
         }
 
         return receipt.Existed

@@ -42,6 +42,8 @@ public sealed class NodeSettings
     public const string ScrubIntervalVariable = "PEERVAULT_SCRUB_INTERVAL_SECONDS";
     public const string ScrubRateVariable = "PEERVAULT_SCRUB_BYTES_PER_SECOND";
 
+    private const string TcpScheme = "tcp://";
+
     public required NodeIdentity Identity { get; init; }
 
     public required string DataDirectory { get; init; }
@@ -228,13 +230,17 @@ public sealed class NodeSettings
 
     private static (string Host, int Port) ParseAddress(string entry, string variable)
     {
-        var colon = entry.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(entry.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        // tcp://host:port is how service discovery writes a peer's address, so an operator copying one is understood;
+        // any other scheme or a path would otherwise become part of the host name and fail only when dialed.
+        var address = entry.StartsWith(TcpScheme, StringComparison.OrdinalIgnoreCase) ? entry[TcpScheme.Length..] : entry;
+        var colon = address.LastIndexOf(':');
+        if (colon <= 0 || address.Contains('/', StringComparison.Ordinal)
+            || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
         {
             throw new NodeConfigurationException($"{variable} entry '{entry}' is not host:port.");
         }
 
-        return (entry[..colon].Trim('[', ']'), port);
+        return (address[..colon].Trim('[', ']'), port);
     }
 
     private static Guid LoadOrCreateNodeId(string dataDirectory)

@@ -5,7 +5,7 @@ using System.Text;
 namespace PeerVault.Tests.Infrastructure;
 
 /// <summary>The fault-injecting proxy the distributed fault tests route peer traffic through.</summary>
-[Trait("Category", "Unit")]
+[Trait("Category", "InProcess")]
 public sealed class FaultProxyTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -5,7 +5,7 @@ using PeerVault.Tests.Infrastructure;
 
 namespace PeerVault.Tests.Net;
 
-[Trait("Category", "Unit")]
+[Trait("Category", "InProcess")]
 public sealed class HandshakeTests
 {
     private static readonly AuthToken Token = AuthToken.Parse("correct horse battery staple");

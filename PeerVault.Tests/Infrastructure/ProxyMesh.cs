@@ -1,9 +1,8 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Infrastructure;
 
 /// <summary>
 /// A network between nodes that a test can cut: one <see cref="FaultProxy"/> per directed pair

@@ -2,7 +2,7 @@ using System.Net;
 using PeerVault.Tests.AppHost;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Cluster;
 
 /// <summary>
 /// A DELETE through a node that never held the key (it was down during the PUT, or it is not one of

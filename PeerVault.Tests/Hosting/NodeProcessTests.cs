@@ -1,6 +1,6 @@
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Node;
+namespace PeerVault.Tests.Hosting;
 
 /// <summary>The node executable itself, as a user starts it: separate OS processes on loopback.</summary>
 [Trait("Category", "Distributed")]

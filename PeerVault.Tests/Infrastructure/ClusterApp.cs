@@ -6,9 +6,8 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using PeerVault.Hosting;
 using PeerVault.Tests.AppHost;
-using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Infrastructure;
 
 /// <summary>How to run the AppHost for a fault test.</summary>
 public sealed record ClusterAppOptions

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster;
+namespace PeerVault.Tests.Cluster.Repair;
 
 /// <summary>
 /// Bit rot in a stored blob, on real files and sockets: a reader never sees it (the response goes on

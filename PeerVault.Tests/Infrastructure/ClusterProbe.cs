@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Infrastructure;
 
 /// <summary>A node's answer to GET or HEAD of one key, as a client sees it.</summary>
 public sealed record ObjectAnswer(string Node, string Key, HttpStatusCode Status, byte[] Body, string? Version, string? ObjectId, string? ServedBy)

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using PeerVault.Tests.AppHost;
+using PeerVault.Tests.Cli;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cli;
+namespace PeerVault.Tests.Hosting;
 
 /// <summary>
 /// The CLI against the cluster <c>dotnet run --project PeerVault.AppHost</c> starts: the AppHost

@@ -7,7 +7,7 @@ using PeerVault.Node.Security;
 using PeerVault.Node.Storage;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster;
+namespace PeerVault.Tests.Cluster.Membership;
 
 [Trait("Category", "InProcess")]
 public sealed class PeerFailureTests

@@ -3,7 +3,7 @@ using System.Text.Json;
 using PeerVault.Tests.AppHost;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Cluster.Membership;
 
 /// <summary>
 /// A network cut between node1 and node2+node3, made with a <see cref="FaultProxy"/> on every

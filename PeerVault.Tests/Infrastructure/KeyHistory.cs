@@ -1,4 +1,4 @@
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Infrastructure;
 
 /// <summary>
 /// Everything one writer did to a key only it writes, in order, and whether the cluster

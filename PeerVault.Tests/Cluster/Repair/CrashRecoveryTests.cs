@@ -4,7 +4,7 @@ using System.Net;
 using PeerVault.Tests.AppHost;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Cluster.Repair;
 
 /// <summary>
 /// A node that dies (SIGKILL) or loses its disk: no acknowledged write is lost, and once back it

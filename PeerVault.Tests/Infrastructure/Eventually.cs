@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Infrastructure;
 
 /// <summary>
 /// <see cref="Poll.UntilAsync(Func{Task{bool}}, string, TimeSpan?)"/> for conditions whose failure

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Infrastructure;
 
 /// <summary>
 /// A node's own operating-system process: the <c>PeerVault.Node</c> executable that the

@@ -1,7 +1,7 @@
 using PeerVault.Tests.AppHost;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Cluster.Placement;
 
 /// <summary>
 /// Five nodes with R=3: each key lives on exactly the three nodes its placement names, and a

@@ -1,6 +1,7 @@
+using PeerVault.Tests.Diagnostics;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster;
+namespace PeerVault.Tests.DemoClient;
 
 /// <summary>The demo client as a real process, finding the nodes through service-discovery configuration.</summary>
 [Trait("Category", "Distributed")]

@@ -8,7 +8,7 @@ using PeerVault.Node.Security;
 using PeerVault.Node.Storage;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Cluster.Versions;
 
 /// <summary>
 /// A version far in the future must not get into a node: it would win every later write of its key

@@ -2,7 +2,7 @@ using System.Net;
 using PeerVault.Tests.AppHost;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Cluster.Repair;
 
 /// <summary>
 /// Writes a node missed while it was down: once back it must not serve what it still has on disk

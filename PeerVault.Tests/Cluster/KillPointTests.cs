@@ -8,7 +8,7 @@ using System.Text.Json;
 using PeerVault.Tests.AppHost;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Cluster;
 
 /// <summary>
 /// SIGKILL at random moments while several writers PUT, overwrite and DELETE through every node,

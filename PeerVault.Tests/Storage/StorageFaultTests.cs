@@ -2,7 +2,7 @@ using System.Net;
 using PeerVault.Node.Storage;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Node;
+namespace PeerVault.Tests.Storage;
 
 /// <summary>
 /// A data directory that vanishes or stops taking writes under a running node: the node is unready,

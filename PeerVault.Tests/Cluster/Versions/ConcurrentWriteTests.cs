@@ -2,7 +2,7 @@ using System.Net;
 using PeerVault.Tests.AppHost;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Cluster.Versions;
 
 /// <summary>Many clients writing one key at once through different nodes: one winner everywhere, and no stray blobs.</summary>
 [Collection(nameof(AppHostSerial))]

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster;
+namespace PeerVault.Tests.Security;
 
 [Trait("Category", "InProcess")]
 public sealed class KeyMismatchTests

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster;
+namespace PeerVault.Tests.Diagnostics;
 
 /// <summary>One client operation is one trace across every node it touches, joined through the P2P message's trace context.</summary>
 [Trait("Category", "InProcess")]

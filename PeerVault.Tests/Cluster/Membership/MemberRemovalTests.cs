@@ -1,7 +1,7 @@
 using System.Net;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster;
+namespace PeerVault.Tests.Cluster.Membership;
 
 /// <summary>An operator takes a lost node out of the cluster: the others copy its share among themselves.</summary>
 [Trait("Category", "InProcess")]

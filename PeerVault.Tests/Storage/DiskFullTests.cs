@@ -1,7 +1,7 @@
 using System.Net;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Node;
+namespace PeerVault.Tests.Storage;
 
 /// <summary>A node whose disk fills up mid-write: a clear 507, nothing half-written, nothing lost.</summary>
 [Trait("Category", "InProcess")]

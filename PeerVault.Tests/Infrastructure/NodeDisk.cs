@@ -1,6 +1,6 @@
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Cluster.Resilience;
+namespace PeerVault.Tests.Infrastructure;
 
 /// <summary>
 /// What a node keeps in its data directory (<c>PEERVAULT_DATA_DIR</c>), read from outside the

@@ -3,7 +3,7 @@ using PeerVault.Node.Net;
 using PeerVault.Node.Security;
 using PeerVault.Tests.Infrastructure;
 
-namespace PeerVault.Tests.Node;
+namespace PeerVault.Tests.Net;
 
 /// <summary>Raw TCP clients that break the protocol are cut off; the node keeps serving everyone else.</summary>
 [Trait("Category", "InProcess")]
