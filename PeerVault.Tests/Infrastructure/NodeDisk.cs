@@ -1,5 +1,3 @@
-using PeerVault.Tests.Infrastructure;
-
 namespace PeerVault.Tests.Infrastructure;
 
 /// <summary>
