@@ -1,6 +1,24 @@
 using PeerVault.Load;
+using PeerVault.Load.Scale;
 
-// Load and soak tool; see README ("Soak and crash test").
+// Load and soak tool; see README ("Soak and crash test", "Performance").
+if (args is ["scale", .. var scaleArgs])
+{
+    ScaleOptions scale;
+    try
+    {
+        scale = ScaleOptions.Parse(scaleArgs);
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine(ex.Message);
+        Console.Error.WriteLine(ScaleOptions.Usage);
+        return 2;
+    }
+
+    return await ScaleRunner.RunAsync(scale);
+}
+
 if (args is not ["soak", .. var rest])
 {
     Console.Error.WriteLine(SoakOptions.Usage);
