@@ -1,22 +1,28 @@
 using PeerVault.Load;
+using PeerVault.Load.Bench;
+using Spectre.Console;
 
-// Load and soak tool; see README ("Soak and crash test").
-if (args is not ["soak", .. var rest])
+// Load, soak and bench tool; see README ("Soak and crash test", "Performance").
+switch (args)
 {
-    Console.Error.WriteLine(SoakOptions.Usage);
-    return 2;
-}
+    case ["soak", .. var rest]:
+        SoakOptions options;
+        try
+        {
+            options = SoakOptions.Parse(rest);
+        }
+        catch (Exception ex) when (ex is ArgumentException or UriFormatException)
+        {
+            Console.Error.WriteLine(ex.Message);
+            Console.Error.WriteLine(SoakOptions.Usage);
+            return 2;
+        }
 
-SoakOptions options;
-try
-{
-    options = SoakOptions.Parse(rest);
+        return await SoakRunner.RunAsync(options);
+    case ["bench", .. var rest]:
+        return await BenchMain.RunAsync(rest, AnsiConsole.Console, Console.Error);
+    default:
+        Console.Error.WriteLine(SoakOptions.Usage);
+        Console.Error.WriteLine(BenchOptions.Usage);
+        return 2;
 }
-catch (Exception ex) when (ex is ArgumentException or UriFormatException)
-{
-    Console.Error.WriteLine(ex.Message);
-    Console.Error.WriteLine(SoakOptions.Usage);
-    return 2;
-}
-
-return await SoakRunner.RunAsync(options);
