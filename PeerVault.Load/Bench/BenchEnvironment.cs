@@ -16,12 +16,14 @@ internal static class BenchEnvironment
         Path.GetFullPath(dataDirectory),
         FileSystem(dataDirectory));
 
-    /// <summary>The commit checked out in the current directory, or null outside a repository.</summary>
-    public static string? GitCommit()
+    /// <summary>The commit checked out where the tool runs from (the current directory, else the tool's own), or null outside a repository.</summary>
+    public static string? GitCommit() => GitCommit(Directory.GetCurrentDirectory()) ?? GitCommit(AppContext.BaseDirectory);
+
+    private static string? GitCommit(string directory)
     {
         try
         {
-            using var git = Process.Start(new ProcessStartInfo("git", ["rev-parse", "HEAD"]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
+            using var git = Process.Start(new ProcessStartInfo("git", ["rev-parse", "HEAD"]) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
             if (git is null)
             {
                 return null;

@@ -19,6 +19,12 @@ internal static class BenchMain
             return 2;
         }
 
+        if (Console.IsOutputRedirected)
+        {
+            // Into a file: no terminal width to fit, so the tables are not folded.
+            console.Profile.Width = 200;
+        }
+
         using var abort = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -32,7 +32,7 @@ internal static class BenchReport
             console.Write(machine);
         }
 
-        var table = new Table().AddColumns("phase", "through", "ops", "ops/s", "MB/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "ratio", "target", "nodes: peak WS MB / CPU s");
+        var table = new Table().AddColumns("phase", "through", "ops", "ops/s", "MB/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "ratio", "target", "peak WS MB", "CPU s");
         foreach (var phase in result.Phases)
         {
             table.AddRow(
@@ -48,10 +48,12 @@ internal static class BenchReport
                 phase.VerificationFailures > 0 ? $"{phase.Errors} ({phase.VerificationFailures} wrong)" : phase.Errors.ToString(CultureInfo.InvariantCulture),
                 phase.Ratio is { } ratio ? Ratio(ratio) : "-",
                 phase.Ratio is { Target: { } target } r ? Markup.Escape($"{r.Comparison} {target} {(r.Met == true ? "met" : "MISSED")}") : "-",
-                Markup.Escape(string.Join("  ", phase.Nodes.Select(n => $"{n.Node} {n.PeakWorkingSetMB:0}/{n.CpuSeconds:0.0}"))));
+                phase.Nodes.Count == 0 ? "-" : Markup.Escape(phase.Nodes.MaxBy(n => n.PeakWorkingSetMB) is { } peak ? $"{peak.PeakWorkingSetMB:0} {peak.Node}" : "-"),
+                phase.Nodes.Count == 0 ? "-" : phase.Nodes.Sum(n => n.CpuSeconds).ToString("0.0", CultureInfo.InvariantCulture));
         }
 
         console.Write(table);
+        console.WriteLine("peak WS: the highest node's peak working set in the phase; CPU s: all nodes together (each node's figures are in the JSON)");
         foreach (var phase in result.Phases.Where(p => p.Ratio is not null))
         {
             console.WriteLine($"{phase.Name}: {phase.Ratio!.Limit} = {F(phase.Ratio.LimitValue)} {phase.Ratio.Unit}{(phase.Note is null ? string.Empty : $"; {phase.Note}")}");
