@@ -1,40 +1,28 @@
 using PeerVault.Load;
-using PeerVault.Load.Scale;
+using PeerVault.Load.Bench;
+using Spectre.Console;
 
-// Load and soak tool; see README ("Soak and crash test", "Performance").
-if (args is ["scale", .. var scaleArgs])
+// Load, soak and bench tool; see README ("Soak and crash test", "Performance").
+switch (args)
 {
-    ScaleOptions scale;
-    try
-    {
-        scale = ScaleOptions.Parse(scaleArgs);
-    }
-    catch (ArgumentException ex)
-    {
-        Console.Error.WriteLine(ex.Message);
-        Console.Error.WriteLine(ScaleOptions.Usage);
+    case ["soak", .. var rest]:
+        SoakOptions options;
+        try
+        {
+            options = SoakOptions.Parse(rest);
+        }
+        catch (Exception ex) when (ex is ArgumentException or UriFormatException)
+        {
+            Console.Error.WriteLine(ex.Message);
+            Console.Error.WriteLine(SoakOptions.Usage);
+            return 2;
+        }
+
+        return await SoakRunner.RunAsync(options);
+    case ["bench", .. var rest]:
+        return await BenchMain.RunAsync(rest, AnsiConsole.Console, Console.Error);
+    default:
+        Console.Error.WriteLine(SoakOptions.Usage);
+        Console.Error.WriteLine(BenchOptions.Usage);
         return 2;
-    }
-
-    return await ScaleRunner.RunAsync(scale);
 }
-
-if (args is not ["soak", .. var rest])
-{
-    Console.Error.WriteLine(SoakOptions.Usage);
-    return 2;
-}
-
-SoakOptions options;
-try
-{
-    options = SoakOptions.Parse(rest);
-}
-catch (Exception ex) when (ex is ArgumentException or UriFormatException)
-{
-    Console.Error.WriteLine(ex.Message);
-    Console.Error.WriteLine(SoakOptions.Usage);
-    return 2;
-}
-
-return await SoakRunner.RunAsync(options);

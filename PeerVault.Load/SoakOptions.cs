@@ -116,6 +116,11 @@ internal sealed record SoakOptions
     /// <summary><c>90</c> or <c>90s</c>, <c>5m</c>, <c>1h</c>.</summary>
     public static TimeSpan ParseDuration(string name, string text)
     {
+        if (text.Length == 0)
+        {
+            throw new ArgumentException($"{name}: a duration (90s, 5m, 1h) is needed.");
+        }
+
         var unit = text[^1];
         var number = char.IsAsciiDigit(unit) ? text : text[..^1];
         if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < 0)

@@ -32,7 +32,7 @@ internal static class SoakRunner
             Console.WriteLine($"local cluster in {workDirectory}: {string.Join(", ", cluster.Nodes.Select(n => $"{n.Name} {n.Endpoint} (peer port {n.PeerPort})"))}");
         }
 
-        if (!await WaitUntilAllSeeAllAsync(api, endpoints, TimeSpan.FromSeconds(90), abort.Token))
+        if (!await api.WaitUntilAllSeeAllAsync(endpoints, TimeSpan.FromSeconds(90), abort.Token))
         {
             Console.Error.WriteLine($"the nodes did not all come up and see each other within 90 s{(cluster is null ? string.Empty : $"; logs in {workDirectory}")}");
             return 1;
@@ -61,7 +61,7 @@ internal static class SoakRunner
         var elapsed = clock.Elapsed;
         Console.WriteLine($"workload ended after {elapsed.TotalSeconds:0} s; settling and verifying every key through every node");
 
-        if (!await WaitUntilAllSeeAllAsync(api, endpoints, TimeSpan.FromSeconds(90), abort.Token))
+        if (!await api.WaitUntilAllSeeAllAsync(endpoints, TimeSpan.FromSeconds(90), abort.Token))
         {
             stats.VerificationFailed("cluster did not settle", "not every node saw every other alive within 90 s after the workload");
         }
@@ -172,33 +172,11 @@ internal static class SoakRunner
             Console.WriteLine($"[{clock.Elapsed.TotalSeconds,4:0}s] RESTART: the command exited with {command.ExitCode.ToString(CultureInfo.InvariantCulture)}");
         }
 
-        var back = await WaitUntilAllSeeAllAsync(api, endpoints, TimeSpan.FromSeconds(120), cancellationToken);
+        var back = await api.WaitUntilAllSeeAllAsync(endpoints, TimeSpan.FromSeconds(120), cancellationToken);
         times.Serving = clock.Elapsed;
         window.Close();
         Console.WriteLine(back
             ? $"[{clock.Elapsed.TotalSeconds,4:0}s] RESTART: every node sees every other alive again ({(times.Serving - times.Stopped)?.TotalSeconds:0.0} s after it went down); the restart window closes in {window.Grace.TotalSeconds:0} s"
             : $"[{clock.Elapsed.TotalSeconds,4:0}s] RESTART: the nodes do not all see each other after 120 s");
-    }
-
-    private static async Task<bool> WaitUntilAllSeeAllAsync(NodeApi api, IReadOnlyList<Uri> endpoints, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            var all = true;
-            foreach (var endpoint in endpoints)
-            {
-                all &= await api.SeesAllAliveAsync(endpoint, endpoints.Count, cancellationToken);
-            }
-
-            if (all)
-            {
-                return true;
-            }
-
-            await Task.Delay(250, cancellationToken);
-        }
-
-        return false;
     }
 }

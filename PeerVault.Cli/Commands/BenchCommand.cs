@@ -1,82 +1,84 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using PeerVault.Cli.Api;
 using PeerVault.Cli.Output;
+using PeerVault.Load.Bench;
 
 namespace PeerVault.Cli.Commands;
 
 /// <summary>
-/// <c>peervault bench</c>: a first, small load test: N PUTs then N GETs of objects of one size at a
-/// concurrency, with operations and megabytes per second and p50/p99 latency. It is the entry point
-/// the full load tool (PeerVault.Load: mixes, soak, fault injection) grows behind.
+/// <c>peervault bench</c>: the entry point of the load tool. It runs PeerVault.Load's bench engine
+/// (machine limits, large and small objects, a mix, a listing; every result as a ratio to its
+/// limit) against the cluster the CLI's connection settings name, or, with <c>--nodes N</c>, a
+/// local cluster it starts from this repository's build. <c>--json</c> prints the result document
+/// on standard output instead of the progress display and tables.
 /// </summary>
 internal static class BenchCommand
 {
     public static Command Create(GlobalOptions global)
     {
-        var count = new Option<int>("--count", "-n") { Description = "Objects to write, then read", DefaultValueFactory = _ => 100, HelpName = "n" };
-        var size = new Option<string>("--size", "-s") { Description = "Bytes per object: 4096, 64KiB, 1MiB, …", DefaultValueFactory = _ => "64KiB", HelpName = "bytes" };
-        var concurrency = new Option<int>("--concurrency", "-c") { Description = "Requests in flight at once", DefaultValueFactory = _ => 4, HelpName = "n" };
-        var prefix = new Option<string>("--prefix") { Description = "Key prefix of the objects written", DefaultValueFactory = _ => "bench/", HelpName = "prefix" };
-        var keep = new Option<bool>("--keep") { Description = "Leave the objects in place (default: delete them afterwards)" };
-        var command = new Command("bench", "Measure PUT and GET throughput and latency (a first version of the load tool)")
+        var defaults = new BenchOptions();
+        var count = new Option<int>("--count", "-n") { Description = "At most this many operations per small-object phase", DefaultValueFactory = _ => defaults.SmallCount, HelpName = "n" };
+        var size = new Option<string>("--size", "-s") { Description = "Bytes per small object: 4096, 4KiB, …", DefaultValueFactory = _ => "4KiB", HelpName = "bytes" };
+        var concurrency = new Option<string>("--concurrency", "-c") { Description = "Small-object concurrencies, comma-separated", DefaultValueFactory = _ => "1,8,32,128", HelpName = "n[,n…]" };
+        var duration = new Option<string>("--duration") { Description = "At most this long per small phase and for the mix: 10s, 1m", DefaultValueFactory = _ => "10s", HelpName = "time" };
+        var only = new Option<string>("--only") { Description = $"Phases to run: {string.Join(", ", BenchPhases.All)}", DefaultValueFactory = _ => string.Join(',', BenchPhases.All), HelpName = "phase[,phase…]" };
+        var largeMb = new Option<int>("--large-mb") { Description = "Size of the large object in MiB", DefaultValueFactory = _ => (int)(defaults.LargeBytes >> 20), HelpName = "MiB" };
+        var throughMb = new Option<int>("--through-mb") { Description = "Size of the object passed through a non-replica node while its memory is watched, in MiB", DefaultValueFactory = _ => (int)(defaults.ThroughBytes >> 20), HelpName = "MiB" };
+        var nodes = new Option<int?>("--nodes") { Description = "Start a local cluster of N nodes (R=3, W=2) from this repository's build instead of using the endpoints", HelpName = "n" };
+        var nodeEnv = new Option<string[]>("--node-env") { Description = "Extra setting for the local cluster's nodes (repeatable)", HelpName = "VAR=VALUE" };
+        var pids = new Option<string?>("--pids") { Description = "The endpoints' node processes on this machine, in order, to watch memory and CPU", HelpName = "pid[,pid…]" };
+        var prefix = new Option<string>("--prefix") { Description = "Key prefix of the objects written (a run adds its id)", DefaultValueFactory = _ => defaults.Prefix, HelpName = "prefix" };
+        var keep = new Option<bool>("--keep") { Description = "Leave the objects in place (default: delete what the run wrote)" };
+        var outFile = new Option<string?>("--out") { Description = "Also write the JSON result to this file", HelpName = "file" };
+        var command = new Command("bench", "Measure the cluster against this machine's limits (the load tool: large and small objects, a mix, a listing)")
         {
-            count,
-            size,
-            concurrency,
-            prefix,
-            keep,
+            count, size, concurrency, duration, only, largeMb, throughMb, nodes, nodeEnv, pids, prefix, keep, outFile,
         };
-        foreach (var positive in new[] { count, concurrency })
+        command.SetAction((parse, cancellationToken) =>
         {
-            positive.Validators.Add(result =>
+            BenchOptions Options(IReadOnlyList<Uri> endpoints, string? apiKey)
             {
-                if (result.GetValueOrDefault<int>() < 1)
+                try
                 {
-                    result.AddError($"{result.Option.Name} must be 1 or more.");
-                }
-            });
-        }
+                    var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+                    foreach (var setting in parse.GetValue(nodeEnv) ?? [])
+                    {
+                        var equals = setting.IndexOf('=', StringComparison.Ordinal);
+                        environment[equals > 0 ? setting[..equals] : throw new ArgumentException($"--node-env: '{setting}' is not VAR=VALUE.")] = setting[(equals + 1)..];
+                    }
 
-        size.Validators.Add(result =>
-        {
-            if (!TryParseSize(result.GetValueOrDefault<string>() ?? string.Empty, out _))
-            {
-                result.AddError($"--size '{result.GetValueOrDefault<string>()}' is not a size (e.g. 4096, 64KiB, 1MiB).");
+                    return new BenchOptions
+                    {
+                        Endpoints = endpoints,
+                        ApiKey = apiKey,
+                        Nodes = parse.GetValue(nodes) ?? defaults.Nodes,
+                        Pids = parse.GetValue(pids) is { } list ? BenchOptions.PositiveList("--pids", list) : [],
+                        SmallCount = Positive("--count", parse.GetValue(count)),
+                        SmallBytes = TryParseSize(parse.GetRequiredValue(size), out var bytes) && bytes <= int.MaxValue ? (int)bytes : throw new ArgumentException($"--size '{parse.GetValue(size)}' is not a size (e.g. 4096, 4KiB)."),
+                        Concurrency = BenchOptions.PositiveList("--concurrency", parse.GetRequiredValue(concurrency)),
+                        PhaseDuration = SoakDuration(parse.GetRequiredValue(duration)),
+                        Only = BenchOptions.ParseOnly(parse.GetRequiredValue(only)),
+                        LargeBytes = (long)Positive("--large-mb", parse.GetValue(largeMb)) << 20,
+                        ThroughBytes = (long)Positive("--through-mb", parse.GetValue(throughMb)) << 20,
+                        NodeEnvironment = environment,
+                        Prefix = parse.GetRequiredValue(prefix),
+                        Keep = parse.GetValue(keep),
+                        ResultPath = parse.GetValue(outFile),
+                    }.Validate();
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new CliException(ExitCodes.BadUsage, ex.Message);
+                }
             }
+
+            var invocation = new Invocation(parse, cancellationToken);
+            return parse.GetValue(nodes) is null
+                ? global.RunAsync(invocation, (output, client) => RunAsync(output, Options(client.Endpoints, client.Settings.ApiKey), cancellationToken))
+                : RunLocalAsync(new CliOutput(parse.GetValue(global.Json)), () => RunAsync(new CliOutput(parse.GetValue(global.Json)), Options([], null), cancellationToken));
         });
-        command.SetAction((parse, cancellationToken) => global.RunAsync(new(parse, cancellationToken), async (output, client) =>
-        {
-            var bytes = TryParseSize(parse.GetRequiredValue(size), out var parsed) ? parsed : throw new CliException(ExitCodes.BadUsage, "--size is not a size.");
-            var report = await RunAsync(client, parse.GetValue(count), bytes, parse.GetValue(concurrency), parse.GetRequiredValue(prefix), parse.GetValue(keep), cancellationToken);
-            if (output.Json)
-            {
-                CliOutput.WriteJson(report, CliJsonContext.Default.BenchReport);
-            }
-            else
-            {
-                var table = CliOutput.Table("Phase", "Ops", "Seconds", "Ops/s", "MB/s", "p50 ms", "p99 ms");
-                foreach (var (name, phase) in new[] { ("put", report.Put), ("get", report.Get) })
-                {
-                    CliOutput.AddRow(table, name, phase.Operations.ToString(CultureInfo.InvariantCulture), F(phase.Seconds), F(phase.OperationsPerSecond), F(phase.MegabytesPerSecond), F(phase.P50Milliseconds), F(phase.P99Milliseconds));
-                }
-
-                CliOutput.Line($"{report.Operations} object(s) of {CliOutput.Bytes(report.ObjectBytes)}, {report.Concurrency} in flight, through {client.Endpoints[0]}");
-                output.Write(table);
-                if (report.Errors > 0)
-                {
-                    CliOutput.Line($"{report.Errors} request(s) failed.");
-                }
-            }
-
-            return report.Errors == 0 ? ExitCodes.Ok : ExitCodes.Failure;
-        }));
         return command;
     }
-
-    private static string F(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 
     public static bool TryParseSize(string text, out long bytes)
     {
@@ -96,117 +98,59 @@ internal static class BenchCommand
         return false;
     }
 
-    private static async Task<BenchReport> RunAsync(PeerVaultClient client, int count, long size, int concurrency, string prefix, bool keep, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliOutput output, BenchOptions options, CancellationToken cancellationToken)
     {
-        var run = Guid.NewGuid().ToString("N")[..8];
-        var keys = Enumerable.Range(0, count).Select(i => $"{prefix}{run}/{i:D6}").ToList();
-        var errors = 0;
-        var put = await PhaseAsync(keys, concurrency, size, async key =>
+        BenchResult result;
+        try
         {
-            var path = PeerVaultClient.ObjectPath("/v1/objects/", key);
-            using var response = await client.SendAsync(
-                e =>
-                {
-                    var content = new StreamContent(new PatternStream(size, key.GetHashCode(StringComparison.Ordinal)));
-                    content.Headers.ContentLength = size;
-                    content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                    return new HttpRequestMessage(HttpMethod.Put, PeerVaultClient.Combine(e, path)) { Content = content };
-                },
-                "bench put",
-                cancellationToken);
-        }, () => Interlocked.Increment(ref errors), cancellationToken);
-        var get = await PhaseAsync(keys, concurrency, size, async key =>
+            result = output.Interactive
+                ? await BenchProgress.ShowAsync(output.Error, progress => BenchRunner.RunAsync(options, progress, cancellationToken))
+                : await BenchRunner.RunAsync(options, BenchProgress.Silent, cancellationToken);
+        }
+        catch (BenchFailedException ex)
         {
-            var path = PeerVaultClient.ObjectPath("/v1/objects/", key);
-            using var response = await client.SendAsync(e => new HttpRequestMessage(HttpMethod.Get, PeerVaultClient.Combine(e, path)), "bench get", cancellationToken, HttpCompletionOption.ResponseHeadersRead);
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            await body.CopyToAsync(Stream.Null, cancellationToken);
-        }, () => Interlocked.Increment(ref errors), cancellationToken);
-        if (!keep)
-        {
-            await PhaseAsync(keys, concurrency, 0, async key =>
-            {
-                var path = PeerVaultClient.ObjectPath("/v1/objects/", key);
-                using var response = await client.SendAsync(e => new HttpRequestMessage(HttpMethod.Delete, PeerVaultClient.Combine(e, path)), "bench rm", cancellationToken);
-            }, () => { }, cancellationToken);
+            throw new CliException(ExitCodes.Unreachable, ex.Message);
         }
 
-        return new BenchReport(count, concurrency, size, put, get, errors);
+        var json = BenchReport.ToJson(result);
+        if (options.ResultPath is { } path)
+        {
+            await File.WriteAllTextAsync(path, json, cancellationToken);
+        }
+
+        if (output.Json)
+        {
+            CliOutput.Line(json);
+        }
+        else
+        {
+            BenchReport.Print(output.Out, result);
+        }
+
+        return result.Errors == 0 && result.VerificationFailures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
     }
 
-    private static async Task<BenchPhase> PhaseAsync(List<string> keys, int concurrency, long size, Func<string, Task> operation, Action failed, CancellationToken cancellationToken)
+    /// <summary>A local cluster needs no connection settings; the failures are still one line (or JSON) and an exit code.</summary>
+    private static async Task<int> RunLocalAsync(CliOutput output, Func<Task<int>> body)
     {
-        var latencies = new double[keys.Count];
-        var succeeded = 0;
-        var total = Stopwatch.StartNew();
-        await Parallel.ForAsync(0, keys.Count, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, async (i, _) =>
+        try
         {
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                await operation(keys[i]);
-                Interlocked.Increment(ref succeeded);
-            }
-            catch (CliException)
-            {
-                failed();
-            }
-
-            latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        });
-        var seconds = total.Elapsed.TotalSeconds;
-        Array.Sort(latencies);
-        return new BenchPhase(
-            succeeded,
-            Math.Round(seconds, 3),
-            Math.Round(succeeded / seconds, 1),
-            Math.Round(succeeded * size / seconds / 1_000_000, 2),
-            Math.Round(Percentile(latencies, 0.50), 2),
-            Math.Round(Percentile(latencies, 0.99), 2));
+            return await body();
+        }
+        catch (CliException ex)
+        {
+            output.Fail(ex);
+            return ex.ExitCode;
+        }
+        catch (FileNotFoundException ex)
+        {
+            // The node is not built beside this CLI (an installed tool has no cluster to start).
+            output.Fail(new CliException(ExitCodes.Failure, ex.Message));
+            return ExitCodes.Failure;
+        }
     }
 
-    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    private static int Positive(string name, int value) => value > 0 ? value : throw new ArgumentException($"{name} must be 1 or more.");
 
-    /// <summary>Pseudo-random bytes of a given length, generated as read: a large object never sits in memory.</summary>
-    private sealed class PatternStream(long length, int seed) : Stream
-    {
-        private readonly Random _random = new(seed);
-        private long _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => length;
-
-        public override long Position
-        {
-            get => _position;
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = (int)Math.Min(buffer.Length, length - _position);
-            _random.NextBytes(buffer[..n]);
-            _position += n;
-            return n;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
+    private static TimeSpan SoakDuration(string text) => Load.SoakOptions.ParseDuration("--duration", text);
 }

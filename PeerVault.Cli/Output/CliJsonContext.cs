@@ -33,18 +33,12 @@ internal sealed record DoctorReport(bool Healthy, IReadOnlyList<Finding> Finding
 /// <summary>One check: <c>ok</c>, <c>warn</c>, <c>fail</c> or <c>skipped</c>; what is wrong and how to fix it when it is not ok.</summary>
 internal sealed record Finding(string Check, string Status, string Target, string Message, string? Fix);
 
-/// <summary><c>bench --json</c>.</summary>
-internal sealed record BenchReport(int Operations, int Concurrency, long ObjectBytes, BenchPhase Put, BenchPhase Get, int Errors);
-
-internal sealed record BenchPhase(int Operations, double Seconds, double OperationsPerSecond, double MegabytesPerSecond, double P50Milliseconds, double P99Milliseconds);
-
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ErrorOutput))]
 [JsonSerializable(typeof(DownloadResult))]
 [JsonSerializable(typeof(ListResult))]
 [JsonSerializable(typeof(StatResult))]
 [JsonSerializable(typeof(DoctorReport))]
-[JsonSerializable(typeof(BenchReport))]
 [JsonSerializable(typeof(StoredObject))]
 [JsonSerializable(typeof(DeletedObject))]
 [JsonSerializable(typeof(ClusterDescription))]

@@ -148,10 +148,12 @@ public sealed class CliCommandsTests(CliCluster cli) : IClassFixture<CliCluster>
     [Fact]
     public async Task Bench_writes_and_reads_then_cleans_up()
     {
-        var bench = await cli.RunAsync("bench", "--count", "8", "--size", "4KiB", "--concurrency", "2", "--prefix", "bench-test/", "--json");
+        var bench = await cli.RunAsync("bench", "--only", "small", "--count", "8", "--size", "4KiB", "--concurrency", "2", "--prefix", "bench-test/", "--json");
         Assert.Equal(0, bench.ExitCode);
-        Assert.Equal(8, bench.Json.GetProperty("put").GetProperty("operations").GetInt32());
-        Assert.Equal(8, bench.Json.GetProperty("get").GetProperty("operations").GetInt32());
+        var phases = bench.Json.GetProperty("phases").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
+        Assert.Equal(8, phases["small put c2"].GetProperty("operations").GetInt32());
+        Assert.Equal(8, phases["small get c2"].GetProperty("verified").GetInt32());
+        Assert.Equal(8, phases["small delete c2"].GetProperty("operations").GetInt32());
         Assert.Equal(0, bench.Json.GetProperty("errors").GetInt32());
 
         var left = await cli.RunAsync("ls", "--prefix", "bench-test/", "--json");

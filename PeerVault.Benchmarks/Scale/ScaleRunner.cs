@@ -3,9 +3,10 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
+using PeerVault.Load;
 using PeerVault.Node.Storage;
 
-namespace PeerVault.Load.Scale;
+namespace PeerVault.Benchmarks.Scale;
 
 /// <summary>
 /// Issue 11's "a million objects per node": fills one node's index, then measures what an operator

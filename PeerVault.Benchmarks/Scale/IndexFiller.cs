@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerVault.Node.Storage;
 
-namespace PeerVault.Load.Scale;
+namespace PeerVault.Benchmarks.Scale;
 
 /// <summary>
 /// Writes N entries straight into a node's key index (<see cref="KeyIndex"/>, as a node would

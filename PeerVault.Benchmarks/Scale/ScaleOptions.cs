@@ -1,12 +1,12 @@
 using System.Globalization;
 
-namespace PeerVault.Load.Scale;
+namespace PeerVault.Benchmarks.Scale;
 
 /// <summary>Options of <c>scale</c>: how many objects one node's index holds, and where.</summary>
 internal sealed record ScaleOptions(int Objects, string Directory, bool Keep, string ResultPath)
 {
     public const string Usage = """
-        usage: PeerVault.Load scale [--objects N] [--dir PATH] [--keep] [--json FILE]
+        usage: dotnet run -c Release --project PeerVault.Benchmarks -- scale [--objects N] [--dir PATH] [--keep] [--json FILE]
           Fills one node's key index with N entries (default 1,000,000), then measures: the
           index's own open time and listing rate in-process; the node process's time from start
           to healthy (cold start and after SIGKILL), its working set idle and while every key is
