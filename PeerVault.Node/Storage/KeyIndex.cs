@@ -43,6 +43,10 @@ public sealed partial class KeyIndex : IDisposable
     private readonly ConcurrentBag<IndexConnection> _readers = [];
     private readonly PartitionSummary[] _partitions;
     private readonly Lock _writeLock = new();
+
+    // Guards the in-memory summaries only, so that replicas comparing digests never wait for a
+    // commit's fsync (which runs under the write lock).
+    private readonly Lock _summaryLock = new();
     private readonly Task _committer;
     private IndexWriter _writer;
     private ObjectVersion _maxVersion;
@@ -84,7 +88,7 @@ public sealed partial class KeyIndex : IDisposable
     {
         get
         {
-            lock (_writeLock)
+            lock (_summaryLock)
             {
                 return _partitions.Sum(p => p.SealedBytes);
             }
@@ -96,7 +100,7 @@ public sealed partial class KeyIndex : IDisposable
     {
         get
         {
-            lock (_writeLock)
+            lock (_summaryLock)
             {
                 return _maxVersion;
             }
@@ -168,7 +172,7 @@ public sealed partial class KeyIndex : IDisposable
 
     public PartitionDigest DigestOf(int partition)
     {
-        lock (_writeLock)
+        lock (_summaryLock)
         {
             return _partitions[partition].Digest;
         }
@@ -176,7 +180,7 @@ public sealed partial class KeyIndex : IDisposable
 
     public int CountIn(int partition)
     {
-        lock (_writeLock)
+        lock (_summaryLock)
         {
             return _partitions[partition].Count;
         }
@@ -188,7 +192,7 @@ public sealed partial class KeyIndex : IDisposable
     /// <summary>The partitions that hold at least one entry.</summary>
     public IReadOnlyList<int> OccupiedPartitions()
     {
-        lock (_writeLock)
+        lock (_summaryLock)
         {
             var occupied = new List<int>();
             for (var partition = 0; partition < _partitions.Length; partition++)
@@ -407,18 +411,21 @@ public sealed partial class KeyIndex : IDisposable
         return new IndexChange(ApplyOutcome.Applied, existing, released);
     }
 
-    /// <summary>Makes a committed batch's summaries visible (under the write lock).</summary>
+    /// <summary>Makes a committed batch's summaries visible (called under the write lock).</summary>
     private void Publish(Dictionary<int, PartitionSummary> changed, ObjectVersion maxVersion)
     {
-        foreach (var (partition, summary) in changed)
+        lock (_summaryLock)
         {
-            var before = _partitions[partition];
-            _partitions[partition] = summary;
-            Interlocked.Add(ref _live, summary.Live - before.Live);
-            Interlocked.Add(ref _tombstones, summary.Tombstones - before.Tombstones);
-        }
+            foreach (var (partition, summary) in changed)
+            {
+                var before = _partitions[partition];
+                _partitions[partition] = summary;
+                Interlocked.Add(ref _live, summary.Live - before.Live);
+                Interlocked.Add(ref _tombstones, summary.Tombstones - before.Tombstones);
+            }
 
-        _maxVersion = maxVersion;
+            _maxVersion = maxVersion;
+        }
     }
 
     /// <summary>Brings the entries of a pre-SQLite <c>index.log</c> into the database, once, then renames the log.</summary>
