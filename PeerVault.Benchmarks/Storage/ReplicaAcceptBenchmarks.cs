@@ -8,7 +8,8 @@ namespace PeerVault.Benchmarks.Storage;
 /// A replica arriving from a peer: <see cref="ObjectStore.AcceptReplicaAsync"/> copies the sealed
 /// stream into <c>tmp/</c> while hashing it, fsyncs, renames it to its SHA-256 after checking the
 /// announced id, then reads it back to verify every chunk under this node's key. The baseline is
-/// the same bytes written raw + fsynced, then read back, in the same 256 KiB I/Os. The announced
+/// the same bytes written raw + fsynced, then read back, in the same 256 KiB I/Os; both read
+/// the sealed bytes from <see cref="PeerStreamStandIn"/>, one stream chunk per read. The announced
 /// version is older than the key's tombstone, so the index is not written and the blob is released
 /// at the end of each operation (like the baseline's file): only the blob's path is measured.
 /// </summary>
@@ -42,7 +43,7 @@ public class ReplicaAcceptBenchmarks
         var path = Path.Combine(_store.Root, "raw-replica.tmp");
         await using (var file = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0, Options = FileOptions.Asynchronous }))
         {
-            await new MemoryStream(_sealed, writable: false).CopyToAsync(file, BenchmarkStore.IoSize);
+            await new PeerStreamStandIn(_sealed).CopyToAsync(file, BenchmarkStore.IoSize);
             file.Flush(flushToDisk: true);
         }
 
@@ -54,7 +55,7 @@ public class ReplicaAcceptBenchmarks
     [Benchmark(Description = "ObjectStore.AcceptReplicaAsync (hash + write + fsync + rename + verify)")]
     public async Task<ApplyOutcome> Accept()
     {
-        var outcome = await _store.Store.AcceptReplicaAsync(_announced, new MemoryStream(_sealed, writable: false), CancellationToken.None);
+        var outcome = await _store.Store.AcceptReplicaAsync(_announced, new PeerStreamStandIn(_sealed), CancellationToken.None);
         return outcome == ApplyOutcome.Superseded ? outcome : throw new InvalidOperationException($"Expected the replica to lose to the tombstone, got {outcome}.");
     }
 
