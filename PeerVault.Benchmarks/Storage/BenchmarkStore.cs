@@ -20,7 +20,7 @@ internal sealed class BenchmarkStore : IDisposable
     {
         Root = Directory.CreateTempSubdirectory("peervault-bench-").FullName;
         var blobs = new BlobStore(Root);
-        _index = new KeyIndex(Path.Combine(Root, "index.log"), NullLogger.Instance);
+        _index = new KeyIndex(Path.Combine(Root, KeyIndex.FileName), NullLogger.Instance);
         Store = new ObjectStore(blobs, _index, new ObjectCipher(BenchmarkKeys.Ring()), new NodeTracing(new NodeIdentity(Guid.NewGuid(), "bench")), NullLogger<ObjectStore>.Instance);
     }
 
@@ -35,7 +35,7 @@ internal sealed class BenchmarkStore : IDisposable
         using (lease)
         {
             var entry = new IndexEntry { Key = key, BlobId = blob.Id.Value, Size = blob.Size, SealedLength = blob.SealedLength, Version = version, UpdatedAt = version.WallTime };
-            Store.Apply(entry);
+            Store.ApplyAsync(entry).GetAwaiter().GetResult();
             return entry;
         }
     }

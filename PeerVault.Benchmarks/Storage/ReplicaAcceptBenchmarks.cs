@@ -33,7 +33,7 @@ public class ReplicaAcceptBenchmarks
         var node = Guid.NewGuid();
         var entry = _store.Put("bench/replica", RandomNumberGenerator.GetBytes(Size), new ObjectVersion(1, 0, node));
         _sealed = File.ReadAllBytes(_store.Store.Blobs.PathOf(BlobId.Parse(entry.BlobId)));
-        _store.Store.ApplyTombstone(IndexEntry.Tombstone(entry.Key, new ObjectVersion(2, 0, node)));
+        _store.Store.ApplyTombstoneAsync(IndexEntry.Tombstone(entry.Key, new ObjectVersion(2, 0, node))).GetAwaiter().GetResult();
         _announced = entry;
     }
 
