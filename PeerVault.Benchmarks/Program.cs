@@ -20,5 +20,5 @@ if (args is ["scale", .. var rest])
     return await ScaleRunner.RunAsync(scale);
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(PeerVault.Benchmarks.ObjectCipherBenchmarks).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(PeerVault.Benchmarks.BenchmarkKeys).Assembly).Run(args);
 return 0;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace PeerVault.Node.Net;
 
@@ -40,6 +41,7 @@ public sealed class FrameConnection : IAsyncDisposable
     /// frames. Throws <see cref="PeerProtocolException"/> for anything malformed, including a
     /// connection that ends in the middle of a frame.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Frame?> ReadFrameAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -117,6 +119,8 @@ public sealed class FrameConnection : IAsyncDisposable
     }
 
     /// <summary>Sends one frame whose payload is <paramref name="head"/> followed by <paramref name="body"/>.</summary>
+    /// <remarks>Both frame methods run on pooled builders: a frame that waits for the socket reuses a cached state machine instead of allocating one per frame.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteFrameAsync(FrameType type, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var length = head.Length + body.Length;

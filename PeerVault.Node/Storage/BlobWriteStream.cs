@@ -49,10 +49,12 @@ public sealed class BlobWriteStream : Stream
         _file.Write(buffer);
     }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        // Not an async method: the file's own ValueTask goes back as it is, so a write that waits
+        // for the disk does not allocate a state machine here (one per chunk).
         _hash.AppendData(buffer.Span);
-        await _file.WriteAsync(buffer, cancellationToken);
+        return _file.WriteAsync(buffer, cancellationToken);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 
 namespace PeerVault.Node.Storage;
@@ -26,6 +27,8 @@ internal sealed class HashingReadStream(Stream inner, Func<int, CancellationToke
         return BlobId.FromHash(_hash.GetHashAndReset());
     }
 
+    // Pooled: a read that waits for the disk or a peer would otherwise allocate a state machine per chunk.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await inner.ReadAsync(buffer, cancellationToken);

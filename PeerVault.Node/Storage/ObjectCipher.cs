@@ -38,7 +38,7 @@ public sealed class ObjectCipher(KeyRing keys, int chunkSize = ObjectCipher.Defa
     public async Task<long> SealAsync(Stream plaintext, Stream sealedOutput, CancellationToken cancellationToken)
     {
         var header = SealedObjectHeader.Create(keys.Current, keys.Epochs.Current, ChunkSize, out var dataKey);
-        await sealedOutput.WriteAsync(header.Bytes.ToArray(), cancellationToken);
+        await sealedOutput.WriteAsync(header.Memory, cancellationToken);
 
         // Two plaintext buffers: a chunk is only known to be final once the next read comes back empty.
         var current = ArrayPool<byte>.Shared.Rent(ChunkSize);
@@ -49,11 +49,11 @@ public sealed class ObjectCipher(KeyRing keys, int chunkSize = ObjectCipher.Defa
             using var aes = new AesGcm(dataKey, TagSize);
             long total = 0;
             ulong index = 0;
-            var currentLength = await plaintext.ReadAtLeastAsync(current.AsMemory(0, ChunkSize), ChunkSize, throwOnEndOfStream: false, cancellationToken);
+            var currentLength = await StreamReads.FillAsync(plaintext, current.AsMemory(0, ChunkSize), cancellationToken);
             while (true)
             {
                 var nextLength = currentLength == ChunkSize
-                    ? await plaintext.ReadAtLeastAsync(next.AsMemory(0, ChunkSize), ChunkSize, throwOnEndOfStream: false, cancellationToken)
+                    ? await StreamReads.FillAsync(plaintext, next.AsMemory(0, ChunkSize), cancellationToken)
                     : 0;
                 var final = nextLength == 0;
                 var recordLength = EncryptChunk(aes, header.ObjectSalt, index, final, current.AsSpan(0, currentLength), record);
@@ -133,8 +133,12 @@ public sealed class ObjectCipher(KeyRing keys, int chunkSize = ObjectCipher.Defa
     private async Task<(SealedObjectHeader Header, byte[] DataKey)> ReadHeaderAsync(Stream sealedInput, CancellationToken cancellationToken)
     {
         var headerBytes = new byte[SealedObjectHeader.Size];
-        await ReadExactlyOrTruncatedAsync(sealedInput, headerBytes, "header", cancellationToken);
-        var header = SealedObjectHeader.Parse(headerBytes);
+        if (await StreamReads.FillAsync(sealedInput, headerBytes, cancellationToken) < headerBytes.Length)
+        {
+            throw Truncated("header");
+        }
+
+        var header = SealedObjectHeader.Adopt(headerBytes);
         return (header, header.UnwrapDataKey(keys));
     }
 
@@ -151,7 +155,12 @@ public sealed class ObjectCipher(KeyRing keys, int chunkSize = ObjectCipher.Defa
             long written = 0;
             for (var index = firstChunk; ; index++)
             {
-                await ReadExactlyOrTruncatedAsync(sealedInput, record.AsMemory(0, RecordPrefixSize), $"chunk {index}", cancellationToken);
+                // The chunk's name is formatted only when it is missing: a string per chunk is garbage per chunk.
+                if (await StreamReads.FillAsync(sealedInput, record.AsMemory(0, RecordPrefixSize), cancellationToken) < RecordPrefixSize)
+                {
+                    throw Truncated($"chunk {index}");
+                }
+
                 var flags = record[0];
                 var length = (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(record.AsSpan(1)), int.MaxValue);
                 var final = flags == FinalFlag;
@@ -160,7 +169,11 @@ public sealed class ObjectCipher(KeyRing keys, int chunkSize = ObjectCipher.Defa
                     throw new ObjectIntegrityException($"Chunk {index} has an invalid record prefix.");
                 }
 
-                await ReadExactlyOrTruncatedAsync(sealedInput, record.AsMemory(RecordPrefixSize, length + TagSize), $"chunk {index}", cancellationToken);
+                if (await StreamReads.FillAsync(sealedInput, record.AsMemory(RecordPrefixSize, length + TagSize), cancellationToken) < length + TagSize)
+                {
+                    throw Truncated($"chunk {index}");
+                }
+
                 DecryptChunk(aes, header.ObjectSalt, index, final, record.AsSpan(RecordPrefixSize, length), record.AsSpan(RecordPrefixSize + length, TagSize), plain.AsSpan(0, length));
 
                 var chunkStart = (long)index * header.ChunkSize;
@@ -259,12 +272,6 @@ public sealed class ObjectCipher(KeyRing keys, int chunkSize = ObjectCipher.Defa
         }
     }
 
-    private static async ValueTask ReadExactlyOrTruncatedAsync(Stream stream, Memory<byte> buffer, string what, CancellationToken cancellationToken)
-    {
-        var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
-        if (read < buffer.Length)
-        {
-            throw new ObjectIntegrityException($"Sealed object is truncated: it ends inside its {what}.");
-        }
-    }
+    private static ObjectIntegrityException Truncated(string what)
+        => new($"Sealed object is truncated: it ends inside its {what}.");
 }

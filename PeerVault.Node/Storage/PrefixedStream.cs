@@ -9,17 +9,18 @@ internal sealed class PrefixedStream(byte[] prefix, Stream rest) : ReadOnlyStrea
 {
     private int _prefixSent;
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    // Not an async method: the inner stream's ValueTask is handed back as it is, no state machine per read.
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (_prefixSent < prefix.Length)
         {
             var count = Math.Min(buffer.Length, prefix.Length - _prefixSent);
             prefix.AsMemory(_prefixSent, count).CopyTo(buffer);
             _prefixSent += count;
-            return count;
+            return ValueTask.FromResult(count);
         }
 
-        return await rest.ReadAsync(buffer, cancellationToken);
+        return rest.ReadAsync(buffer, cancellationToken);
     }
 
     protected override void Dispose(bool disposing)

@@ -39,6 +39,9 @@ public sealed class SealedObjectHeader
 
     public ReadOnlySpan<byte> Bytes => _bytes;
 
+    /// <summary>The header's bytes for an asynchronous write, without a copy.</summary>
+    public ReadOnlyMemory<byte> Memory => _bytes;
+
     /// <summary>Creates a header and its fresh data key (which the caller must zero when done).</summary>
     public static SealedObjectHeader Create(ClusterKey key, long epoch, int chunkSize, out byte[] dataKey)
     {
@@ -67,6 +70,30 @@ public sealed class SealedObjectHeader
     /// <summary>Checks the layout; does not need any key.</summary>
     public static SealedObjectHeader Parse(ReadOnlySpan<byte> bytes)
     {
+        // A short input is refused by Adopt's layout check, as a bad magic is.
+        return Adopt(bytes[..Math.Min(bytes.Length, Size)].ToArray());
+    }
+
+    /// <summary>As <see cref="Parse"/>, keeping <paramref name="bytes"/> (exactly <see cref="Size"/> long, not to be changed afterwards) instead of a copy.</summary>
+    internal static SealedObjectHeader Adopt(byte[] bytes)
+    {
+        CheckLayout(bytes);
+        if (bytes.Length != Size)
+        {
+            throw new ArgumentException($"A sealed object header is exactly {Size} bytes.", nameof(bytes));
+        }
+
+        var header = new SealedObjectHeader(bytes);
+        if (header.ChunkSize is < ObjectCipher.MinChunkSize or > ObjectCipher.MaxChunkSize)
+        {
+            throw new ObjectIntegrityException($"Sealed object declares an invalid chunk size {header.ChunkSize}.");
+        }
+
+        return header;
+    }
+
+    private static void CheckLayout(ReadOnlySpan<byte> bytes)
+    {
         if (bytes.Length < Size || !bytes[..4].SequenceEqual(Magic))
         {
             throw new ObjectIntegrityException("Not a PeerVault sealed object (bad magic).");
@@ -76,14 +103,6 @@ public sealed class SealedObjectHeader
         {
             throw new ObjectIntegrityException($"Unsupported sealed object format version {bytes[4]}.");
         }
-
-        var header = new SealedObjectHeader(bytes[..Size].ToArray());
-        if (header.ChunkSize is < ObjectCipher.MinChunkSize or > ObjectCipher.MaxChunkSize)
-        {
-            throw new ObjectIntegrityException($"Sealed object declares an invalid chunk size {header.ChunkSize}.");
-        }
-
-        return header;
     }
 
     /// <summary>Recovers the data key with whichever key of the ring sealed this object.</summary>
