@@ -23,16 +23,11 @@ public sealed class KeyOrder : IComparer<string>
             return x is null ? -1 : 1;
         }
 
-        var length = Math.Min(x.Length, y.Length);
-        for (var i = 0; i < length; i++)
-        {
-            if (x[i] != y[i])
-            {
-                return Fixup(x[i]) - Fixup(y[i]);
-            }
-        }
-
-        return x.Length - y.Length;
+        // Vectorised search for the first difference; only that one code unit needs the fix-up.
+        var common = x.AsSpan().CommonPrefixLength(y);
+        return common < x.Length && common < y.Length
+            ? Fixup(x[common]) - Fixup(y[common])
+            : x.Length - y.Length;
     }
 
     /// <summary>Surrogates (D800-DFFF) go above E000-FFFF; everything from E000 up shifts down to make room.</summary>
