@@ -566,10 +566,10 @@ public sealed partial class ObjectCoordinator(
         }
     }
 
-    /// <summary>A read that should have left a copy here but could not keep its own bytes (a range, a failover) has one pulled in the background.</summary>
+    /// <summary>A read that should leave a copy here but cannot keep its own bytes (a range, a failover) has one pulled in the background.</summary>
     private void ScheduleKeep(ObjectSource source, IndexEntry newest)
     {
-        if (source.Keep && source.Copy is null)
+        if (source.Keep)
         {
             localRepair.Schedule(newest);
         }
@@ -699,7 +699,7 @@ public sealed partial class ObjectCoordinator(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Read of {Key}: the copy from {PeerName} was served but not kept here: {Error}")]
     private partial void LogNotKept(string key, string peerName, string error);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Read of {Key}: kept the verified copy from {PeerName} while serving it")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Read of {Key}: kept the verified copy from {PeerName} while serving it")]
     private partial void LogKept(string key, string peerName);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Read repair sent the newest {Key} to {PeerName}")]
