@@ -105,7 +105,7 @@ public sealed class ReplicaCopyStreamTests
     {
         var keys = new KeyRing(Key, new EpochClock(TimeProvider.System, TimeSpan.FromHours(24)));
         var blobs = new BlobStore(root);
-        var index = new KeyIndex(Path.Combine(root, "index.log"), NullLogger.Instance);
+        var index = new KeyIndex(Path.Combine(root, KeyIndex.FileName), NullLogger.Instance);
         return new ObjectStore(blobs, index, new ObjectCipher(keys), new NodeTracing(Self), NullLogger<ObjectStore>.Instance);
     }
 
