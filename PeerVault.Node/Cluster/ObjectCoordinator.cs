@@ -232,22 +232,40 @@ public sealed partial class ObjectCoordinator(
                 if (sink.Begin(newest, source.Name) is not { } target)
                 {
                     await source.DisposeAsync();
+                    ScheduleKeep(source, newest);
                     return new ReadOutcome(ReadStatus.Served, newest, problems);
                 }
 
                 await using (source)
                 {
                     var output = new CountingWriteStream(target.Body);
+                    var sealedInput = source.Sealed;
+                    if (source.Keep && target.WholeObject)
+                    {
+                        // Kept from the same pass that verifies and serves it: the client waits for no staging.
+                        source.Copy = store.BeginCopy(source.Entry, source.Sealed);
+                        sealedInput = source.Copy;
+                    }
+
                     try
                     {
-                        _ = target.WholeObject
-                            ? await store.Cipher.OpenAsync(source.Sealed, output, cancellationToken)
-                            : await store.Cipher.OpenRangeAsync(source.Sealed, target.Offset, target.Count, output, cancellationToken);
+                        var size = target.WholeObject
+                            ? await store.Cipher.OpenAsync(sealedInput, output, cancellationToken)
+                            : await store.Cipher.OpenRangeAsync(sealedInput, target.Offset, target.Count, output, cancellationToken);
+                        if (source.Copy is { } copy)
+                        {
+                            await KeepAsync(key, source.Name, copy, size);
+                        }
+                        else
+                        {
+                            ScheduleKeep(source, newest);
+                        }
                     }
                     catch (Exception ex) when (sink.HasStarted && !cancellationToken.IsCancellationRequested && (ex is ObjectIntegrityException || (ex is IOException && !output.WriteFailed)))
                     {
                         // Bytes are out: the status cannot change, so the rest must come from elsewhere.
                         NodeTracing.Fail(activity, ex);
+                        ScheduleKeep(source, newest);
                         await ResumeAsync(key, newest, view, source, ex, target, output, problems, cancellationToken);
                         activity?.SetTag("peervault.resumed", true);
                     }
@@ -495,40 +513,27 @@ public sealed partial class ObjectCoordinator(
         return new ReplicaView(newest, holders, stale, placedAnswered, problems);
     }
 
-    /// <summary>Opens the newest copy: this node's, else a holder's (kept here first when this node is a replica).</summary>
+    /// <summary>
+    /// Opens the newest copy: this node's, else a holder's, streamed through. When this node is a
+    /// placed replica that lacks it (and can store), the source says so, and the read keeps the bytes
+    /// it verifies on their way to the client.
+    /// </summary>
     private async Task<ObjectSource?> SourceAsync(string key, IndexEntry newest, ReplicaView view, List<string> problems, CancellationToken cancellationToken)
     {
         if (view.Holders.FirstOrDefault(m => m.IsSelf) is { } self)
         {
-            return new ObjectSource(self, "local", store.OpenSealed(newest), null);
+            return new ObjectSource(self, "local", newest, store.OpenSealed(newest), keep: false);
         }
 
-        var thisIsReplica = placement.IsReplica(KeyPartition.Of(key), members.SelfId);
+        var keep = placement.IsReplica(KeyPartition.Of(key), members.SelfId) && storage.IsWritable;
         foreach (var holder in view.Holders.Where(m => !m.IsSelf))
         {
             try
             {
-                if (thisIsReplica && storage.IsWritable)
-                {
-                    try
-                    {
-                        var entry = await replicas.PullAsync(holder, key, newest.Version, cancellationToken);
-                        metrics.ObjectStored("replica");
-                        status.Repaired(entry.SealedLength);
-                        return new ObjectSource(members.Self, holder.Name, store.OpenSealed(entry), null);
-                    }
-                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && !storage.ReportFault(ex))
-                    {
-                        // This node's disk failed, not the holder: serve the holder's copy without keeping it.
-                        LogNotKept(key, holder.Name);
-                    }
-                }
-
-                // Not ours to keep (or nowhere to keep it): stream it through, verified chunk by chunk on the way.
-                var (_, body) = await replicas.FetchAsync(holder, key, newest.Version, cancellationToken);
-                return new ObjectSource(holder, holder.Name, body.AsStream(), null);
+                var (entry, body) = await replicas.FetchAsync(holder, key, newest.Version, cancellationToken);
+                return new ObjectSource(holder, holder.Name, entry, body.AsStream(), keep);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException or ObjectIntegrityException or InvalidEntryException or VersionFromFutureException)
+            catch (Exception ex) when (ex is IOException or TimeoutException or ObjectIntegrityException or InvalidEntryException or VersionFromFutureException)
             {
                 if (ex is ObjectIntegrityException)
                 {
@@ -540,6 +545,34 @@ public sealed partial class ObjectCoordinator(
         }
 
         return null;
+    }
+
+    /// <summary>Keeps the copy a whole-object read verified on its way through; a failure only loses the copy.</summary>
+    private async Task KeepAsync(string key, string sourceName, ReplicaCopyStream copy, long size)
+    {
+        try
+        {
+            // Not the request's token: the client has every byte; only the copy is left to finish.
+            await store.KeepCopyAsync(copy, size, CancellationToken.None);
+            metrics.Replicated(copy.Announced.SealedLength, "received");
+            metrics.ObjectStored("replica");
+            status.Repaired(copy.Announced.SealedLength);
+            LogKept(key, sourceName);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectIntegrityException)
+        {
+            storage.ReportFault(ex);
+            LogNotKept(key, sourceName, ex.Message);
+        }
+    }
+
+    /// <summary>A read that should leave a copy here but cannot keep its own bytes (a range, a failover) has one pulled in the background.</summary>
+    private void ScheduleKeep(ObjectSource source, IndexEntry newest)
+    {
+        if (source.Keep)
+        {
+            localRepair.Schedule(newest);
+        }
     }
 
     /// <summary>Read repair: pushes the newest version to replicas that answered with an older one or none (in the background).</summary>
@@ -615,22 +648,33 @@ public sealed partial class ObjectCoordinator(
 
     private sealed record ReplicaView(IndexEntry? Newest, IReadOnlyList<Member> Holders, IReadOnlyList<Member> Stale, int PlacedAnswered, IReadOnlyList<string> Problems);
 
-    /// <summary>Where the sealed bytes of a read come from.</summary>
-    private sealed class ObjectSource(Member member, string name, Stream @sealed, System.IO.Pipelines.PipeReader? reader) : IAsyncDisposable
+    /// <summary>
+    /// Where the sealed bytes of a read come from, as <paramref name="entry"/> announces them, and
+    /// whether this node should keep them (a placed replica that lacks the object).
+    /// </summary>
+    private sealed class ObjectSource(Member member, string name, IndexEntry entry, Stream @sealed, bool keep) : IAsyncDisposable
     {
         public Member Member { get; } = member;
 
         public string Name { get; } = name;
 
+        public IndexEntry Entry { get; } = entry;
+
         public Stream Sealed { get; } = @sealed;
+
+        public bool Keep { get; } = keep;
+
+        /// <summary>The copy being kept from this read, if it reads the whole object.</summary>
+        public ReplicaCopyStream? Copy { get; set; }
 
         public async ValueTask DisposeAsync()
         {
-            await Sealed.DisposeAsync();
-            if (reader is not null)
+            if (Copy is not null)
             {
-                await reader.CompleteAsync();
+                await Copy.DisposeAsync();
             }
+
+            await Sealed.DisposeAsync();
         }
     }
 
@@ -652,8 +696,11 @@ public sealed partial class ObjectCoordinator(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Read of {Key}: the copy from {Source} failed at byte {Offset} ({Error}); continuing the same response from {PeerName}")]
     private partial void LogResuming(string key, string source, long offset, string peerName, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Read of {Key}: this node cannot store now, so the copy from {PeerName} is served without keeping it")]
-    private partial void LogNotKept(string key, string peerName);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Read of {Key}: the copy from {PeerName} was served but not kept here: {Error}")]
+    private partial void LogNotKept(string key, string peerName, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Read of {Key}: kept the verified copy from {PeerName} while serving it")]
+    private partial void LogKept(string key, string peerName);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Read repair sent the newest {Key} to {PeerName}")]
     private partial void LogReadRepair(string key, string peerName);

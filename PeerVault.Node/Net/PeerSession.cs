@@ -212,21 +212,29 @@ public sealed partial class PeerSession : IAsyncDisposable
         await SendAsync(FrameType.StreamHeader, header, cancellationToken);
         var prefix = new byte[StreamPrefixSize];
         BinaryPrimitives.WriteUInt32BigEndian(prefix, streamId);
+        // Two buffers: the next block is read from the source while the current one is sealed and sent.
         var buffer = ArrayPool<byte>.Shared.Rent(StreamChunkSize);
+        var ahead = ArrayPool<byte>.Shared.Rent(StreamChunkSize);
         var status = StreamStatus.Aborted;
+        var reading = ReadBlockAsync(source, buffer, cancellationToken);
         try
         {
             int read;
-            while ((read = await source.ReadAtLeastAsync(buffer.AsMemory(0, StreamChunkSize), StreamChunkSize, throwOnEndOfStream: false, cancellationToken)) > 0)
+            while ((read = await reading) > 0)
             {
+                reading = ReadBlockAsync(source, ahead, cancellationToken);
                 await _connection.WriteFrameAsync(FrameType.StreamData, prefix.AsMemory(0, 4), buffer.AsMemory(0, read), cancellationToken);
+                (buffer, ahead) = (ahead, buffer);
             }
 
             status = StreamStatus.Complete;
         }
         finally
         {
+            // A read still filling a buffer must end before the buffer goes back to the pool.
+            await ((Task)reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(ahead);
             // Tell the receiver either way, so it can discard a half-received object at once.
             prefix[4] = (byte)status;
             if (IsOpen)
@@ -242,6 +250,9 @@ public sealed partial class PeerSession : IAsyncDisposable
             }
         }
     }
+
+    private static Task<int> ReadBlockAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
+        => source.ReadAtLeastAsync(buffer.AsMemory(0, StreamChunkSize), StreamChunkSize, throwOnEndOfStream: false, cancellationToken).AsTask();
 
     private TaskCompletionSource<Reply> Expect(long id)
     {

@@ -17,8 +17,6 @@ public sealed record SealedBlob(BlobId Id, long Size, long SealedLength);
 /// </summary>
 public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectCipher cipher, NodeTracing tracing, ILogger<ObjectStore> logger)
 {
-    private const int CopyBufferSize = 256 * 1024;
-
     private readonly ConcurrentDictionary<string, int> _pins = new(StringComparer.Ordinal);
 
     public KeyIndex Index => index;
@@ -67,58 +65,96 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
 
     /// <summary>
     /// Stores a replica sent by a peer: the bytes must hash to the announced blob id and decrypt
-    /// under a key this node holds, or nothing is kept. Returns whether the entry became current.
+    /// under a key this node holds, or nothing is kept. Every chunk is verified in the same pass that
+    /// writes it (<see cref="ReplicaCopyStream"/>), so the blob is never read back. Returns whether the entry
+    /// became current.
     /// </summary>
     public async Task<ApplyOutcome> AcceptReplicaAsync(IndexEntry announced, Stream sealedBytes, CancellationToken cancellationToken)
     {
+        await using var copy = BeginCopy(announced, sealedBytes);
+        long size;
+        using (var write = tracing.StartStep("WriteReplica"))
+        {
+            size = await cipher.VerifyAsync(copy, cancellationToken);
+            write?.SetTag("peervault.bytes", copy.Writer.Length);
+        }
+
+        return await KeepCopyAsync(copy, size, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts copying the sealed bytes announced as <paramref name="announced"/> into a temporary blob
+    /// as a reader reads them through the returned stream (which must verify every chunk: the
+    /// cipher's <see cref="ObjectCipher.OpenAsync"/> or <see cref="ObjectCipher.VerifyAsync"/>).
+    /// <see cref="KeepCopyAsync"/> then keeps it; disposing the copy without that discards it.
+    /// </summary>
+    public ReplicaCopyStream BeginCopy(IndexEntry announced, Stream sealedBytes)
+    {
         ArgumentNullException.ThrowIfNull(announced);
+        ArgumentNullException.ThrowIfNull(sealedBytes);
         if (!ObjectKey.Validate(announced.Key, out var keyError))
         {
             throw new ObjectIntegrityException($"Replica announced an invalid key: {keyError}");
         }
 
-        if (announced.Deleted || !BlobId.TryParse(announced.BlobId, out var expected))
+        if (announced.Deleted || !BlobId.TryParse(announced.BlobId, out _))
         {
             throw new ObjectIntegrityException("Replica announced no valid blob id.");
         }
 
-        await using (var writer = blobs.CreateWriter())
+        return new ReplicaCopyStream(announced, sealedBytes, blobs.CreateWriter());
+    }
+
+    /// <summary>
+    /// Keeps a copy whose reader verified every chunk through to the end and found
+    /// <paramref name="plaintextSize"/> bytes: checks the sizes against the announced entry, makes the
+    /// blob durable under the hash it was announced by (refused if the bytes hash otherwise) and makes
+    /// the entry current if it is the newest here. Throws the copy's write failure if it had one.
+    /// </summary>
+    public async Task<ApplyOutcome> KeepCopyAsync(ReplicaCopyStream copy, long plaintextSize, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(copy);
+        await copy.FinishWriteAsync();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (copy.Failure is { } failure)
         {
-            using (var write = tracing.StartStep("WriteReplica"))
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
+        var announced = copy.Announced;
+        using (tracing.StartStep("VerifyReplica"))
+        {
+            if (!copy.ReachedEnd)
             {
-                await sealedBytes.CopyToAsync(writer, CopyBufferSize, cancellationToken);
-                write?.SetTag("peervault.bytes", writer.Length);
+                throw new ObjectIntegrityException($"Replica of '{announced.Key}' was not read to its end.");
             }
 
-            if (writer.Length != announced.SealedLength)
+            if (copy.Writer.Length != announced.SealedLength)
             {
-                throw new ObjectIntegrityException($"Replica of '{announced.Key}' is {writer.Length} bytes but was announced as {announced.SealedLength}.");
+                throw new ObjectIntegrityException($"Replica of '{announced.Key}' is {copy.Writer.Length} bytes but was announced as {announced.SealedLength}.");
             }
 
-            using (tracing.StartStep("FsyncReplica"))
+            if (plaintextSize != announced.Size)
             {
-                Commit(writer, expected);
+                throw new ObjectIntegrityException($"Replica of '{announced.Key}' decrypts to {plaintextSize} bytes but was announced as {announced.Size}.");
             }
+        }
+
+        BlobId id;
+        using (tracing.StartStep("FsyncReplica"))
+        {
+            // Refused here when the bytes hash to anything but the announced id.
+            id = Commit(copy.Writer, BlobId.Parse(announced.BlobId));
         }
 
         try
         {
-            using (tracing.StartStep("VerifyReplica"))
-            {
-                await using var stored = blobs.OpenRead(expected);
-                var size = await cipher.VerifyAsync(stored, cancellationToken);
-                if (size != announced.Size)
-                {
-                    throw new ObjectIntegrityException($"Replica of '{announced.Key}' decrypts to {size} bytes but was announced as {announced.Size}.");
-                }
-            }
-
             return await ApplyAsync(announced);
         }
         finally
         {
-            // Unpinned either way; released if the entry lost or verification failed.
-            Unpin(expected);
+            // Unpinned either way; released if the entry lost.
+            Unpin(id);
         }
     }
 

@@ -33,14 +33,17 @@ public sealed class PeerFailureTests
             connection.Seal(result.Sealer);
 
             var version = new ObjectVersion(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 0, self.Id).ToString();
-            var entry = new WireEntry("half.bin", version, new string('a', 64), 10 << 20, 10 << 20, Deleted: false, DateTimeOffset.UtcNow);
+            // Real sealed bytes: a replica is verified as it is written, so garbage is refused at its header.
+            using var sealedObject = new MemoryStream();
+            var size = await node.Store.Cipher.SealAsync(new MemoryStream(DemoFiles.RandomBytes(10 << 20, seed: 3)), sealedObject, Ct);
+            var entry = new WireEntry("half.bin", version, new string('a', 64), size, sealedObject.Length, Deleted: false, DateTimeOffset.UtcNow);
             var header = new Envelope(1, 0, null, null, new StoreReplica(entry));
             await connection.WriteFrameAsync(FrameType.StreamHeader, JsonSerializer.SerializeToUtf8Bytes(header, RpcJsonContext.Default.Envelope), Ct);
             var prefix = new byte[4];
             BinaryPrimitives.WriteUInt32BigEndian(prefix, 1);
             for (var i = 0; i < 4; i++)
             {
-                await connection.WriteFrameAsync(FrameType.StreamData, prefix, new byte[256 * 1024], Ct);
+                await connection.WriteFrameAsync(FrameType.StreamData, prefix, sealedObject.GetBuffer().AsMemory(i * 256 * 1024, 256 * 1024), Ct);
             }
 
             await Poll.UntilAsync(() => Directory.GetFiles(Path.Combine(node.DataDirectory, "tmp")).Length == 1, "the partial replica is being written");
