@@ -2,8 +2,11 @@ namespace PeerVault.Node.Storage;
 
 /// <summary>
 /// Sealed objects on disk, named by their SHA-256: <c>blobs/ab/cd/abcd…</c>. Writes land in
-/// <c>tmp/</c> and become visible only by an atomic rename after fsync of file and directory, so
-/// a crash leaves either the whole blob or nothing (plus a temp file that start-up removes). A blob
+/// <c>tmp/</c> and become visible only by an atomic rename once the file is durable, and the rename
+/// is made durable before the blob is reported stored, so a crash leaves either the whole blob or
+/// nothing (plus a temp file that start-up removes). On Linux both steps are shared flushes of the
+/// file system (<see cref="FileSystemFlush"/>, group commit); elsewhere, an fsync of the file and
+/// of its directory. A blob
 /// that fails verification is moved to <c>quarantine/</c>, never deleted: it is evidence.
 /// </summary>
 public sealed class BlobStore
@@ -12,10 +15,12 @@ public sealed class BlobStore
     private readonly string _blobs;
     private readonly string _temporary;
     private readonly string _quarantine;
+    private readonly FileSystemFlush? _flush;
 
     public BlobStore(string root)
     {
         _root = root;
+        _flush = FileSystemFlush.IsSupported ? new FileSystemFlush(root) : null;
         _blobs = Path.Combine(root, "blobs");
         _temporary = Path.Combine(root, "tmp");
         _quarantine = Path.Combine(root, "quarantine");
@@ -78,14 +83,22 @@ public sealed class BlobStore
     /// runs once the id is known and before the blob appears under <c>blobs/</c> (the object store
     /// pins it there, so a sweep never sees it unreferenced and unpinned).
     /// </summary>
-    public BlobId Commit(BlobWriteStream writer, BlobId? expected, Action<BlobId> beforeVisible)
+    public async Task<BlobId> CommitAsync(BlobWriteStream writer, BlobId? expected, Action<BlobId> beforeVisible)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(beforeVisible);
-        var id = writer.FlushToDisk();
+
+        // The bytes must be durable before their name appears: a crash must never leave a blob
+        // under its hash with other bytes in it (a later write of the same object would trust it).
+        var id = _flush is null ? writer.FlushToDisk() : writer.CloseUnflushed();
         if (expected is { } want && want != id)
         {
             throw new ObjectIntegrityException($"Received bytes hash to {id} but were announced as {want}.");
+        }
+
+        if (_flush is not null)
+        {
+            await _flush.FlushAsync();
         }
 
         beforeVisible(id);
@@ -94,9 +107,12 @@ public sealed class BlobStore
         if (!Directory.Exists(directory))
         {
             Directory.CreateDirectory(directory);
-            // New fan-out folders must themselves survive a crash.
-            DirectorySync.Flush(Path.GetDirectoryName(directory)!);
-            DirectorySync.Flush(_blobs);
+            if (_flush is null)
+            {
+                // New fan-out folders must themselves survive a crash.
+                DirectorySync.Flush(Path.GetDirectoryName(directory)!);
+                DirectorySync.Flush(_blobs);
+            }
         }
 
         try
@@ -105,14 +121,25 @@ public sealed class BlobStore
         }
         catch (IOException) when (File.Exists(path))
         {
-            // Content addressed: the same hash is the same bytes, already durable (perhaps written
-            // a moment ago by a concurrent transfer of the same object).
+            // Content addressed: the same hash is the same bytes (perhaps written a moment ago by a
+            // concurrent transfer of the same object, whose rename the flush below covers too).
             File.Delete(writer.TemporaryPath);
         }
 
-        DirectorySync.Flush(directory);
+        if (_flush is null)
+        {
+            DirectorySync.Flush(directory);
+        }
+        else
+        {
+            await _flush.FlushAsync();
+        }
+
         return id;
     }
+
+    /// <summary>File-system flushes shared by blob commits so far (0 where each blob has its own fsyncs).</summary>
+    public long SharedFlushes => _flush?.Flushes ?? 0;
 
     public bool Exists(BlobId id) => File.Exists(PathOf(id));
 

@@ -4,7 +4,7 @@ namespace PeerVault.Node.Storage;
 
 /// <summary>
 /// A write-only stream into a temporary file that hashes what passes through it. Nothing is
-/// visible under <c>blobs/</c> until <see cref="BlobStore.Commit"/> has fsynced it and
+/// visible under <c>blobs/</c> until <see cref="BlobStore.CommitAsync"/> has made it durable and
 /// renamed it into place; disposing an uncommitted writer deletes the temporary file.
 /// </summary>
 public sealed class BlobWriteStream : Stream
@@ -67,6 +67,13 @@ public sealed class BlobWriteStream : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <summary>Hands the bytes to the operating system (not yet durable) and returns their hash; the file is closed afterwards.</summary>
+    internal BlobId CloseUnflushed()
+    {
+        _file.Dispose();
+        return BlobId.FromHash(_hash.GetHashAndReset());
+    }
 
     /// <summary>Makes the bytes durable and returns their hash; the file is closed afterwards.</summary>
     internal BlobId FlushToDisk()

@@ -31,7 +31,7 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
         await using var writer = blobs.CreateWriter();
         var size = await cipher.SealAsync(plaintext, writer, cancellationToken);
         var sealedLength = writer.Length;
-        var id = Commit(writer, expected: null);
+        var id = await CommitAsync(writer, expected: null);
         return (new SealedBlob(id, size, sealedLength), new Lease(this, id));
     }
 
@@ -144,7 +144,7 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
         using (tracing.StartStep("FsyncReplica"))
         {
             // Refused here when the bytes hash to anything but the announced id.
-            id = Commit(copy.Writer, BlobId.Parse(announced.BlobId));
+            id = await CommitAsync(copy.Writer, BlobId.Parse(announced.BlobId));
         }
 
         try
@@ -307,12 +307,12 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     }
 
     /// <summary>Commits the writer's blob pinned; the caller unpins it.</summary>
-    private BlobId Commit(BlobWriteStream writer, BlobId? expected)
+    private async Task<BlobId> CommitAsync(BlobWriteStream writer, BlobId? expected)
     {
         BlobId? pinned = null;
         try
         {
-            return blobs.Commit(writer, expected, id =>
+            return await blobs.CommitAsync(writer, expected, id =>
             {
                 Pin(id);
                 pinned = id;
