@@ -11,7 +11,7 @@ seconds=${1:-30}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 export PATH="$PATH:$HOME/.dotnet/tools"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
 dotnet build "$root/PeerVault.Load" -c Release -v q -nologo >/dev/null
 dll="$root/PeerVault.Node/bin/Release/net10.0/PeerVault.Node.dll"
