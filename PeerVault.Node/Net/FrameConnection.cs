@@ -155,6 +155,13 @@ public sealed class FrameConnection : IAsyncDisposable
                 throw new IOException("The connection is closed.");
             }
         }
+        catch (InvalidOperationException ex)
+        {
+            // The pipe refuses writes once the connection was closed under this writer (a duplicate
+            // connection dropped by the tie-break, a peer gone): for the caller that is a closed
+            // connection like any other, not a programming error.
+            throw new IOException("The connection is closed.", ex);
+        }
         finally
         {
             _writeLock.Release();

@@ -127,7 +127,7 @@ public sealed partial class AntiEntropy(
         }
         catch (Exception ex) when (ex is IOException or TimeoutException)
         {
-            LogSyncFailed(peer.Name, ex.Message);
+            SyncFailed(peer, ex);
             return new SyncReport(1, shared.Count, 0, 0, 0, 0, 1);
         }
 
@@ -184,7 +184,7 @@ public sealed partial class AntiEntropy(
                 metrics.VersionRefused("anti-entropy");
             }
 
-            LogSyncFailed(peer.Name, ex.Message);
+            SyncFailed(peer, ex);
             return new SyncReport(0, 0, 0, 0, 0, 0, 1);
         }
 
@@ -367,8 +367,28 @@ public sealed partial class AntiEntropy(
     [LoggerMessage(Level = LogLevel.Information, Message = "Handed off {Entries} entries of partitions this node is no longer placed on")]
     private partial void LogOffloaded(int entries);
 
+    /// <summary>
+    /// A pass with a peer that failed because its connection was replaced (the duplicate-connection
+    /// tie-break closes one of two) is expected churn, and the next pass runs on the new connection;
+    /// only a peer this node can no longer reach is worth a warning.
+    /// </summary>
+    private void SyncFailed(Member peer, Exception ex)
+    {
+        if (ex is IOException && replicas.IsConnected(peer))
+        {
+            LogSyncInterrupted(peer.Name, ex.Message);
+        }
+        else
+        {
+            LogSyncFailed(peer.Name, ex.Message);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Anti-entropy with {PeerName} failed: {Error}")]
     private partial void LogSyncFailed(string peerName, string error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Anti-entropy with {PeerName} was cut by a replaced connection and runs again on the new one: {Error}")]
+    private partial void LogSyncInterrupted(string peerName, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Repairing {Key} with {PeerName} failed: {Error}")]
     private partial void LogTransferFailed(string key, string peerName, string error);
