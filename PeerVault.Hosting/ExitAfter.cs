@@ -72,6 +72,12 @@ public sealed partial class ExitAfter
         {
             // Stopped on purpose while Aspire was still starting resources.
         }
+        catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            // The usual cause is another AppHost still running: one line, not a stack trace.
+            Console.Error.WriteLine($"PeerVault.AppHost: cannot start: {ex.Message} Is another AppHost running? Stop it first.");
+            return 3;
+        }
 
         return ExitCode != 0 ? ExitCode : Environment.ExitCode;
     }
