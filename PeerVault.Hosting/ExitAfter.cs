@@ -72,7 +72,7 @@ public sealed partial class ExitAfter
         {
             // Stopped on purpose while Aspire was still starting resources.
         }
-        catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        catch (IOException ex) when (IsAddressInUse(ex))
         {
             // The usual cause is another AppHost still running: one line, not a stack trace.
             Console.Error.WriteLine($"PeerVault.AppHost: cannot start: {ex.Message} Is another AppHost running? Stop it first.");
@@ -80,6 +80,20 @@ public sealed partial class ExitAfter
         }
 
         return ExitCode != 0 ? ExitCode : Environment.ExitCode;
+    }
+
+    /// <summary>Kestrel's bind failure (an IOException around AddressInUseException around the socket's error).</summary>
+    private static bool IsAddressInUse(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private sealed class Watcher(ExitAfter exitAfter, DistributedApplicationModel model, ResourceNotificationService notifications, IHostApplicationLifetime lifetime, ILogger logger)

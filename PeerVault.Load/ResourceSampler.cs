@@ -44,7 +44,8 @@ internal sealed class ResourceSampler
         return taken;
     }
 
-    private static ResourceSample? Read(double seconds, string node, int pid)
+    /// <summary>One reading of a process, or null if it is gone.</summary>
+    internal static ResourceSample? Read(double seconds, string node, int pid)
     {
         try
         {

@@ -167,22 +167,7 @@ internal static class ScaleRunner
 
     /// <summary>The process's resident set (VmRSS) in MB, 0 when it is not running.</summary>
     private static double WorkingSetMegabytes(int? pid)
-    {
-        if (pid is not { } id)
-        {
-            return 0;
-        }
-
-        try
-        {
-            var line = File.ReadLines($"/proc/{id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? 0 : Math.Round(long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) / 1024.0, 1);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
+        => pid is { } id && ResourceSampler.Read(0, "node1", id) is { } sample ? Math.Round(sample.RssKiB / 1024.0, 1) : 0;
 
     private static void Print(Dictionary<string, object> results)
     {

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace PeerVault.Node.Storage;
 
 /// <summary>
@@ -11,10 +9,8 @@ namespace PeerVault.Node.Storage;
 /// under load each flush covers a whole batch. Linux only; elsewhere <see cref="IsSupported"/> is
 /// false and blobs keep their own fsyncs.
 /// </summary>
-internal sealed partial class FileSystemFlush(string directory)
+internal sealed class FileSystemFlush(string directory)
 {
-    private const int ReadOnly = 0;
-
     private readonly Lock _lock = new();
     private TaskCompletionSource? _next;
     private bool _running;
@@ -71,34 +67,15 @@ internal sealed partial class FileSystemFlush(string directory)
 
     private void Sync()
     {
-        var fd = Open(directory, ReadOnly);
-        if (fd < 0)
-        {
-            throw new StorageUnavailableException($"Cannot open the data directory to flush it (errno {Marshal.GetLastPInvokeError()}).");
-        }
-
         try
         {
-            if (SyncFs(fd) != 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                throw new IOException($"syncfs of the data directory failed (errno {errno}).") { HResult = errno };
-            }
-
-            Interlocked.Increment(ref _flushes);
+            DirectorySync.FlushFileSystem(directory);
         }
-        finally
+        catch (IOException ex) when (!Directory.Exists(directory))
         {
-            _ = Close(fd);
+            throw new StorageUnavailableException("The data directory is gone; nothing written since the last flush is durable.", ex);
         }
+
+        Interlocked.Increment(ref _flushes);
     }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
-    private static partial int SyncFs(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }
