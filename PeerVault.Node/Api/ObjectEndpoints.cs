@@ -55,7 +55,7 @@ public static partial class ObjectEndpoints
         WriteReceipt receipt;
         try
         {
-            receipt = await coordinator.PutAsync(key, context.Request.Body, context.RequestAborted);
+            receipt = await coordinator.PutAsync(key, context.Request.Body, context.Request.ContentLength, context.RequestAborted);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

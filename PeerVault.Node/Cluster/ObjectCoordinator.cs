@@ -3,6 +3,7 @@ using PeerVault.Node.Cluster.Placement;
 using PeerVault.Node.Cluster.Repair;
 using PeerVault.Node.Cluster.Versions;
 using PeerVault.Node.Diagnostics;
+using PeerVault.Node.Net.Rpc;
 using PeerVault.Node.Storage;
 
 namespace PeerVault.Node.Cluster;
@@ -30,32 +31,24 @@ public sealed partial class ObjectCoordinator(
     IHostApplicationLifetime lifetime,
     ILogger<ObjectCoordinator> logger)
 {
-    /// <summary>Seals <paramref name="plaintext"/> and stores it on the key's replicas.</summary>
-    public async Task<WriteReceipt> PutAsync(string key, Stream plaintext, CancellationToken cancellationToken)
+    /// <summary>
+    /// Seals <paramref name="plaintext"/> and stores it on the key's replicas. With its length known
+    /// (a request's Content-Length) the write is pipelined: each chunk is sealed once and goes to this
+    /// node's copy and to every peer replica at the same time (<see cref="ReplicaFanOut"/>), so the
+    /// transfers end about when the sealing does. Without it the object is sealed here first and then
+    /// sent (the bytes' length must travel ahead of them).
+    /// </summary>
+    public async Task<WriteReceipt> PutAsync(string key, Stream plaintext, long? length, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartOperation("PutObject", key);
         storage.ThrowIfUnwritable();
-        var (blob, lease) = await store.SealAsync(plaintext, cancellationToken);
-        var version = clock.Now();
-        var entry = new IndexEntry
-        {
-            Key = key,
-            BlobId = blob.Id.Value,
-            Size = blob.Size,
-            SealedLength = blob.SealedLength,
-            Version = version,
-            UpdatedAt = version.WallTime,
-        };
-        metrics.Stored(blob.Size);
+        var targets = placement.ReplicasOf(KeyPartition.Of(key));
+        var (entry, receipt) = length is { } known && targets.Any(m => !m.IsSelf)
+            ? await PutPipelinedAsync(key, plaintext, known, targets, cancellationToken)
+            : await PutSealedFirstAsync(key, plaintext, targets, cancellationToken);
+        metrics.Stored(entry.Size);
         activity?.SetTag("peervault.object_id", entry.BlobId);
         activity?.SetTag("peervault.bytes", entry.Size);
-
-        var receipt = await WriteAsync(
-            entry,
-            local: () => store.ApplyAsync(entry),
-            remote: (member, token) => replicas.StoreReplicaAsync(member, entry, token),
-            lease,
-            cancellationToken);
         activity?.SetTag("peervault.replicas", receipt.Replicas.Count);
         if (receipt.Replicas.Count < receipt.Required)
         {
@@ -63,7 +56,76 @@ public sealed partial class ObjectCoordinator(
         }
 
         metrics.ObjectStored("client");
-        return new WriteReceipt(key, entry.BlobId!, entry.Size, version, receipt.Replicas, receipt.Placement, receipt.Required, receipt.Failures);
+        return new WriteReceipt(key, entry.BlobId!, entry.Size, entry.Version, receipt.Replicas, receipt.Placement, receipt.Required, receipt.Failures);
+    }
+
+    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutSealedFirstAsync(string key, Stream plaintext, IReadOnlyList<Member> targets, CancellationToken cancellationToken)
+    {
+        var (blob, lease) = await store.SealAsync(plaintext, cancellationToken);
+        var entry = NewEntry(key, blob.Id, blob.Size, blob.SealedLength);
+        var receipt = await WriteAsync(
+            entry,
+            targets,
+            local: () => store.ApplyAsync(entry),
+            remote: (member, token) => replicas.StoreReplicaAsync(member, entry, token),
+            lease,
+            cancellationToken);
+        return (entry, receipt);
+    }
+
+    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutPipelinedAsync(string key, Stream plaintext, long length, IReadOnlyList<Member> targets, CancellationToken cancellationToken)
+    {
+        var sealedLength = ObjectCipher.SealedLength(length, store.Cipher.ChunkSize);
+
+        // Not the request's token: a client that hangs up after the last byte must not cut a replica off half-way.
+        var stopping = lifetime.ApplicationStopping;
+        var lanes = targets.Where(m => !m.IsSelf)
+            .Select(member => ReplicaFanOut.Lane.Start(member, stream => replicas.ReplicateAsync(member, key, length, sealedLength, stream, stopping)))
+            .ToList();
+        using var local = targets.Any(m => m.IsSelf) ? store.Blobs.CreateWriter() : null;
+        await using var fanOut = new ReplicaFanOut(local, lanes);
+        IndexEntry entry;
+        try
+        {
+            var size = await store.Cipher.SealAsync(plaintext, fanOut, cancellationToken);
+            if (size != length || fanOut.Length != sealedLength)
+            {
+                throw new IOException($"The body of '{key}' was {size} bytes where {length} were announced.");
+            }
+
+            entry = NewEntry(key, fanOut.Id(), size, sealedLength);
+            await fanOut.FinishAsync(EntryTrailer.Encode(entry.ToWire()), cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // Nothing was acknowledged: every replica drops what it received.
+            await fanOut.AbortAsync(ex);
+            await fanOut.AllTransfers().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        var receipt = await WriteAsync(
+            entry,
+            targets,
+            local: () => store.KeepSealedAsync(local!, entry),
+            remote: (member, _) => fanOut.TransferTo(member) ?? throw new MemberUnreachableException(member.Name),
+            lease: null,
+            cancellationToken);
+        return (entry, receipt);
+    }
+
+    private IndexEntry NewEntry(string key, BlobId blob, long size, long sealedLength)
+    {
+        var version = clock.Now();
+        return new IndexEntry
+        {
+            Key = key,
+            BlobId = blob.Value,
+            Size = size,
+            SealedLength = sealedLength,
+            Version = version,
+            UpdatedAt = version.WallTime,
+        };
     }
 
     /// <summary>Writes a tombstone for the key to its replicas.</summary>
@@ -75,6 +137,7 @@ public sealed partial class ObjectCoordinator(
         var existed = 0;
         var receipt = await WriteAsync(
             tombstone,
+            placement.ReplicasOf(KeyPartition.Of(key)),
             local: async () =>
             {
                 var (outcome, hadLive) = await store.ApplyTombstoneAsync(tombstone);
@@ -106,8 +169,9 @@ public sealed partial class ObjectCoordinator(
     /// attempt has ended). With <paramref name="waitForAll"/> it waits for every answer (a delete
     /// needs them to say whether the key existed), bounded by the request timeout.
     /// </summary>
-    private async Task<(IReadOnlyList<string> Replicas, IReadOnlyList<string> Placement, int Required, IReadOnlyList<string> Failures)> WriteAsync(
+    private async Task<WriteResult> WriteAsync(
         IndexEntry entry,
+        IReadOnlyList<Member> targets,
         Func<Task<ApplyOutcome>> local,
         Func<Member, CancellationToken, Task<string>> remote,
         IDisposable? lease,
@@ -115,7 +179,6 @@ public sealed partial class ObjectCoordinator(
         bool waitForAll = false)
     {
         var partition = KeyPartition.Of(entry.Key);
-        var targets = placement.ReplicasOf(partition);
         var required = placement.WriteQuorum;
         var acknowledged = new List<string>();
         var failures = new List<string>();
@@ -190,7 +253,7 @@ public sealed partial class ObjectCoordinator(
 
         lock (acknowledged)
         {
-            return ([.. acknowledged], [.. targets.Select(m => m.Name)], required, [.. failures]);
+            return new WriteResult([.. acknowledged], [.. targets.Select(m => m.Name)], required, [.. failures]);
         }
     }
 
@@ -645,6 +708,8 @@ public sealed partial class ObjectCoordinator(
         OperationCanceledException => "cancelled",
         _ => "connection lost",
     };
+
+    private sealed record WriteResult(IReadOnlyList<string> Replicas, IReadOnlyList<string> Placement, int Required, IReadOnlyList<string> Failures);
 
     private sealed record ReplicaView(IndexEntry? Newest, IReadOnlyList<Member> Holders, IReadOnlyList<Member> Stale, int PlacedAnswered, IReadOnlyList<string> Problems);
 

@@ -36,6 +36,7 @@ public sealed partial class PeerRequestHandler(
             {
                 ExchangeMembers exchange => membership.Exchange(session, exchange),
                 StoreReplica replica => await StoreReplicaAsync(session, request, replica, cancellationToken),
+                ReplicateObject replicate => await ReplicateObjectAsync(session, request, replicate, cancellationToken),
                 StoreTombstone tombstone => await StoreTombstoneAsync(session, request, tombstone),
                 GetEntry get => GetEntry(get),
                 FetchObject fetch => await FetchAsync(session, request, fetch, cancellationToken),
@@ -105,6 +106,66 @@ public sealed partial class PeerRequestHandler(
             if (ex is KeyMismatchException mismatch)
             {
                 LogKeyMismatch(entry.Key, session.Peer.Name, mismatch.ObjectKeyId, mismatch.NodeKeyId);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A pipelined write's replica: the sealed bytes arrive while the coordinator is still sealing
+    /// them, and the entry that names them (blob id, version) after the last one. Nothing is kept
+    /// unless the whole object verified and the entry matches it.
+    /// </summary>
+    private async Task<PeerMessage> ReplicateObjectAsync(PeerSession session, IncomingRequest request, ReplicateObject replicate, CancellationToken cancellationToken)
+    {
+        using var activity = tracing.StartPeerServer("ReceiveReplica", replicate.Key, request.Envelope.TraceParent, request.Envelope.TraceState, session.Peer.Name, session.RemoteEndPoint);
+        activity?.SetTag("peervault.bytes", replicate.SealedLength);
+        if (request.Body is null || replicate.Size < 0 || replicate.SealedLength < SealedObjectHeader.Size)
+        {
+            return new PeerError(PeerError.BadRequest, "A replica needs its sizes and its bytes.");
+        }
+
+        try
+        {
+            ApplyOutcome outcome;
+            IndexEntry? entry = null;
+            await using (var stream = request.Body.AsStream(leaveOpen: true))
+            {
+                outcome = await store.AcceptStreamedReplicaAsync(
+                    replicate.Key,
+                    replicate.SealedLength,
+                    stream,
+                    async token =>
+                    {
+                        WireEntry wire;
+                        try
+                        {
+                            wire = await EntryTrailer.ReadAsync(stream, token);
+                        }
+                        catch (PeerProtocolException ex)
+                        {
+                            throw new InvalidEntryException(ex.Message, ex);
+                        }
+
+                        entry = wire.FromWire(clock);
+                        activity?.SetTag("peervault.object_id", entry.BlobId);
+                        return entry;
+                    },
+                    cancellationToken);
+            }
+
+            metrics.Replicated(replicate.SealedLength, "received");
+            metrics.ObjectStored("replica");
+            LogReplicaStored(replicate.Key, entry?.BlobId, session.Peer.Name, outcome);
+            return new ReplicaStored(Outcome(outcome));
+        }
+        catch (Exception ex) when (ex is ObjectIntegrityException or IOException && ex is not PeerDisconnectedException)
+        {
+            NodeTracing.Fail(activity, ex);
+            if (ex is KeyMismatchException mismatch)
+            {
+                LogKeyMismatch(replicate.Key, session.Peer.Name, mismatch.ObjectKeyId, mismatch.NodeKeyId);
             }
 
             throw;

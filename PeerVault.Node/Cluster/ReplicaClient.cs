@@ -44,6 +44,32 @@ public sealed class ReplicaClient(PeerConnections connections, ObjectStore store
         }
     }
 
+    /// <summary>
+    /// A pipelined write's transfer: sends <paramref name="sealedThenEntry"/> (the object's sealed
+    /// bytes as they are sealed, then the entry naming them, see <see cref="ReplicateObject"/>) and
+    /// returns the replica's outcome once it holds the object durably.
+    /// </summary>
+    public async Task<string> ReplicateAsync(Member target, string key, long size, long sealedLength, Stream sealedThenEntry, CancellationToken cancellationToken)
+    {
+        var session = SessionOf(target);
+        using var activity = tracing.StartPeerCall("ReplicateObject", key, session.Peer.Name, session.RemoteEndPoint);
+        activity?.SetTag("peervault.bytes", sealedLength);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var reply = await session.SendStreamAsync(new ReplicateObject(key, size, sealedLength), sealedThenEntry, ReplyTimeout(sealedLength), cancellationToken);
+            metrics.Replicated(sealedLength, "sent");
+            metrics.ReplicationFinished(Stopwatch.GetElapsedTime(started), "stored");
+            return reply.Outcome;
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+        {
+            NodeTracing.Fail(activity, ex);
+            metrics.ReplicationFinished(Stopwatch.GetElapsedTime(started), "failed");
+            throw;
+        }
+    }
+
     public async Task<TombstoneStored> StoreTombstoneAsync(Member target, IndexEntry tombstone, CancellationToken cancellationToken)
     {
         var session = SessionOf(target);

@@ -68,6 +68,9 @@ public sealed class BlobWriteStream : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    /// <summary>The hash of what was written so far: the blob's id once the last byte is in (the writer carries on).</summary>
+    public BlobId CurrentId() => BlobId.FromHash(_hash.GetCurrentHash());
+
     /// <summary>Hands the bytes to the operating system (not yet durable) and returns their hash; the file is closed afterwards.</summary>
     internal BlobId CloseUnflushed()
     {

@@ -83,6 +83,62 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     }
 
     /// <summary>
+    /// Stores a replica that a coordinator streams while it is still sealing it (a pipelined write):
+    /// <paramref name="sealedLength"/> sealed bytes, verified and copied as they arrive, and after
+    /// them on the same stream the entry that names them, which <paramref name="readEntry"/> reads
+    /// (the coordinator knows the blob id and version only once it has sealed the last byte). The
+    /// bytes must hash to that entry's blob id and decrypt to its size, or nothing is kept; a stream
+    /// that ends or aborts before the entry leaves nothing either.
+    /// </summary>
+    public async Task<ApplyOutcome> AcceptStreamedReplicaAsync(string key, long sealedLength, Stream body, Func<CancellationToken, Task<IndexEntry>> readEntry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(readEntry);
+        if (!ObjectKey.Validate(key, out var keyError))
+        {
+            throw new ObjectIntegrityException($"Replica announced an invalid key: {keyError}");
+        }
+
+        var provisional = new IndexEntry { Key = key, Version = ObjectVersion.Zero, SealedLength = sealedLength };
+        await using var copy = new ReplicaCopyStream(provisional, new LengthLimitedStream(body, sealedLength), blobs.CreateWriter());
+        long size;
+        using (var write = tracing.StartStep("WriteReplica"))
+        {
+            size = await cipher.VerifyAsync(copy, cancellationToken);
+            write?.SetTag("peervault.bytes", copy.Writer.Length);
+        }
+
+        var entry = await readEntry(cancellationToken);
+        if (!string.Equals(entry.Key, key, StringComparison.Ordinal) || entry.Deleted || !BlobId.TryParse(entry.BlobId, out _))
+        {
+            throw new ObjectIntegrityException($"Replica of '{key}' was named by an entry for '{entry.Key}' without a valid blob id.");
+        }
+
+        copy.Announced = entry;
+        return await KeepCopyAsync(copy, size, cancellationToken);
+    }
+
+    /// <summary>
+    /// Keeps the blob this node sealed itself while the same bytes went to the other replicas (a
+    /// pipelined write): durable under its hash, which must be the entry's blob id, and the entry
+    /// current if it is the newest here.
+    /// </summary>
+    public async Task<ApplyOutcome> KeepSealedAsync(BlobWriteStream writer, IndexEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(entry);
+        var id = await CommitAsync(writer, BlobId.Parse(entry.BlobId));
+        try
+        {
+            return await ApplyAsync(entry);
+        }
+        finally
+        {
+            Unpin(id);
+        }
+    }
+
+    /// <summary>
     /// Starts copying the sealed bytes announced as <paramref name="announced"/> into a temporary blob
     /// as a reader reads them through the returned stream (which must verify every chunk: the
     /// cipher's <see cref="ObjectCipher.OpenAsync"/> or <see cref="ObjectCipher.VerifyAsync"/>).

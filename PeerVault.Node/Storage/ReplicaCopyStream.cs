@@ -36,8 +36,11 @@ public sealed class ReplicaCopyStream : Stream
         _writing = Task.Run(WriteBlocksAsync, CancellationToken.None);
     }
 
-    /// <summary>The entry the copied bytes are announced as (its blob id, sizes).</summary>
-    public IndexEntry Announced { get; }
+    /// <summary>
+    /// The entry the copied bytes are announced as (its blob id, sizes). A pipelined replica's entry
+    /// comes after its bytes (<see cref="ObjectStore.AcceptStreamedReplicaAsync"/>), which set it then.
+    /// </summary>
+    public IndexEntry Announced { get; internal set; }
 
     /// <summary>The first write failure, after which nothing more is copied.</summary>
     public Exception? Failure => _failure;

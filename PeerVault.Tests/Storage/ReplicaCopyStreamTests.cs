@@ -101,6 +101,51 @@ public sealed class ReplicaCopyStreamTests
         Assert.Empty(TemporaryFiles(store));
     }
 
+    [Fact]
+    public async Task A_streamed_replica_named_by_the_entry_after_its_bytes_is_kept_under_that_entry()
+    {
+        using var directory = new TempDirectory();
+        var content = DemoFiles.RandomBytes((1 << 20) + 77, seed: 56);
+        var (entry, sealedBytes) = await SealElsewhereAsync(directory, content);
+        var store = Open(Path.Combine(directory.Path, "replica"));
+
+        var outcome = await store.AcceptStreamedReplicaAsync(entry.Key, sealedBytes.Length, new MemoryStream(sealedBytes), _ => Task.FromResult(entry), Ct);
+
+        Assert.Equal(ApplyOutcome.Applied, outcome);
+        Assert.True(store.TryGetLocal(entry.Key, out var held));
+        Assert.Equal(entry.BlobId, held.BlobId);
+        Assert.Equal(entry.Version, held.Version);
+        var readBack = new MemoryStream();
+        await store.ReadAsync(held, readBack, Ct);
+        Assert.Equal(content, readBack.ToArray());
+        Assert.Empty(TemporaryFiles(store));
+    }
+
+    [Fact]
+    public async Task A_streamed_replica_whose_entry_names_other_bytes_another_key_or_never_comes_leaves_nothing()
+    {
+        using var directory = new TempDirectory();
+        var (entry, sealedBytes) = await SealElsewhereAsync(directory, DemoFiles.RandomBytes(300_000, seed: 57));
+        var (other, _) = await SealElsewhereAsync(directory, DemoFiles.RandomBytes(10, seed: 58));
+        var store = Open(Path.Combine(directory.Path, "replica"));
+
+        Task<ApplyOutcome> Accept(Func<CancellationToken, Task<IndexEntry>> readEntry)
+            => store.AcceptStreamedReplicaAsync(entry.Key, sealedBytes.Length, new MemoryStream(sealedBytes), readEntry, Ct);
+
+        await Assert.ThrowsAsync<ObjectIntegrityException>(() => Accept(_ => Task.FromResult(entry with { BlobId = other.BlobId })));
+        await Assert.ThrowsAsync<ObjectIntegrityException>(() => Accept(_ => Task.FromResult(entry with { Key = "elsewhere.bin" })));
+        await Assert.ThrowsAsync<ObjectIntegrityException>(() => Accept(_ => Task.FromResult(entry with { Size = entry.Size + 1 })));
+        await Assert.ThrowsAsync<IOException>(() => Accept(_ => throw new IOException("The coordinator aborted the write.")));
+
+        // Bytes cut short of the announced length never reach the entry.
+        await Assert.ThrowsAsync<ObjectIntegrityException>(() => store.AcceptStreamedReplicaAsync(
+            entry.Key, sealedBytes.Length, new MemoryStream(sealedBytes, 0, sealedBytes.Length - 100), _ => Task.FromResult(entry), Ct));
+
+        Assert.False(store.TryGetLocal(entry.Key, out _));
+        Assert.Empty(TemporaryFiles(store));
+        Assert.Empty(store.Blobs.EnumerateBlobs());
+    }
+
     private static ObjectStore Open(string root)
     {
         var keys = new KeyRing(Key, new EpochClock(TimeProvider.System, TimeSpan.FromHours(24)));

@@ -21,4 +21,5 @@ public sealed record Envelope(long Id, long ReplyTo, string? TraceParent, string
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(Envelope))]
+[JsonSerializable(typeof(WireEntry))]
 internal sealed partial class RpcJsonContext : JsonSerializerContext;

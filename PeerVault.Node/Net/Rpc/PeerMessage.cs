@@ -14,6 +14,7 @@ namespace PeerVault.Node.Net.Rpc;
 [JsonDerivedType(typeof(ExchangeMembers), "exchange-members")]
 [JsonDerivedType(typeof(MemberList), "member-list")]
 [JsonDerivedType(typeof(StoreReplica), "store-replica")]
+[JsonDerivedType(typeof(ReplicateObject), "replicate-object")]
 [JsonDerivedType(typeof(ReplicaStored), "replica-stored")]
 [JsonDerivedType(typeof(StoreTombstone), "store-tombstone")]
 [JsonDerivedType(typeof(TombstoneStored), "tombstone-stored")]
@@ -68,6 +69,14 @@ public sealed record MemberList(IReadOnlyList<WireMember> Members) : PeerMessage
 
 /// <summary>Keep this replica; its sealed bytes follow as the request's stream.</summary>
 public sealed record StoreReplica(WireEntry Entry) : PeerRequest<ReplicaStored>;
+
+/// <summary>
+/// Pipelined replication: keep the object whose <see cref="SealedLength"/> sealed bytes follow as the
+/// request's stream while the coordinator is still sealing them, and after them the
+/// <see cref="WireEntry"/> (JSON) naming their blob id and version, which exist only once the last
+/// byte is sealed. A stream that ends before the entry, or aborted, leaves nothing behind.
+/// </summary>
+public sealed record ReplicateObject(string Key, long Size, long SealedLength) : PeerRequest<ReplicaStored>;
 
 /// <summary><see cref="Outcome"/> is applied, duplicate or superseded (all mean the replica holds this version or a newer one).</summary>
 public sealed record ReplicaStored(string Outcome) : PeerMessage;
