@@ -31,6 +31,7 @@ internal sealed class MessageHarness : IHarness
     public void Run(ReadOnlySpan<byte> input)
     {
         GC.KeepAlive(Listener);
+        Trailer(input);
         Envelope envelope;
         try
         {
@@ -69,6 +70,9 @@ internal sealed class MessageHarness : IHarness
             case StoreTombstone tombstone:
                 Entry(tombstone.Entry, clock);
                 break;
+            case ReplicateObject replicate:
+                ObjectKey.Validate(replicate.Key, out _);
+                break;
             case ObjectFound found:
                 Entry(found.Entry, clock);
                 break;
@@ -100,6 +104,27 @@ internal sealed class MessageHarness : IHarness
                 compare.Digests.ToList().ForEach(Digest);
                 break;
         }
+    }
+
+    /// <summary>The entry that ends a replicate-object stream (<see cref="EntryTrailer"/>): decoded or refused as malformed, then checked as an entry.</summary>
+    private static void Trailer(ReadOnlySpan<byte> input)
+    {
+        WireEntry wire;
+        try
+        {
+            wire = EntryTrailer.Decode(input);
+        }
+        catch (PeerProtocolException)
+        {
+            return;
+        }
+
+        if (WireNulls.Find(wire, "trailer") is { } nullAt)
+        {
+            throw new FuzzFinding($"Decoded a trailer with null at {nullAt}.");
+        }
+
+        Entry(wire, new HybridClock(FixedTime.Instance, Guid.Empty, TimeSpan.FromSeconds(30)));
     }
 
     private static void Entry(WireEntry wire, HybridClock clock)
@@ -187,6 +212,7 @@ internal sealed class MessageHarness : IHarness
             new EntriesDiffer([live], ["notes/old.txt"], false),
             new ForgetIfVersion("notes/old.txt", version),
             new Forgotten(true),
+            new ReplicateObject("photos/2026/café.jpg", 1234, 2000),
         ];
         const string traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
         foreach (var (message, index) in messages.Select((m, i) => (m, i)))
@@ -194,5 +220,7 @@ internal sealed class MessageHarness : IHarness
             var name = $"{index:00}-{message.GetType().Name}";
             yield return (name, EnvelopeCodec.Encode(new Envelope(7, 0, traceParent, "congo=t61rcWkgMzE", message)));
         }
+
+        yield return ($"{messages.Length:00}-EntryTrailer", EntryTrailer.Encode(live));
     }
 }

@@ -25,7 +25,7 @@ public sealed class FuzzRegressionTests
         var accept = listener.AcceptAsync(pair.Listener, Ct);
 
         var hello = new byte[2 + 32 + 8];
-        BinaryPrimitives.WriteUInt16BigEndian(hello, 3);
+        BinaryPrimitives.WriteUInt16BigEndian(hello, HandshakeGreeting.CurrentVersion);
         hello.AsSpan(2).Fill((byte)'0'); // nonce and time all '0' (0x30): the time is 0x3030303030303030 ms
         await pair.Dialer.WriteFrameAsync(FrameType.HandshakeHello, hello, Ct);
 
