@@ -98,9 +98,11 @@ public sealed partial class ObjectCoordinator(
         }
         catch (Exception ex)
         {
-            // Nothing was acknowledged: every replica drops what it received.
+            // Nothing was acknowledged: every replica drops what it received. The transfers end on
+            // their own (a peer that stopped reading is closed by the idle timeout); the client's
+            // answer does not wait for them.
             await fanOut.AbortAsync(ex);
-            await fanOut.AllTransfers().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _ = fanOut.AllTransfers().ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             throw;
         }
 
