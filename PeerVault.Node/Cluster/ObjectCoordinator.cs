@@ -79,8 +79,9 @@ public sealed partial class ObjectCoordinator(
 
         // Not the request's token: a client that hangs up after the last byte must not cut a replica off half-way.
         var stopping = lifetime.ApplicationStopping;
+        string? objectId = null;
         var lanes = targets.Where(m => !m.IsSelf)
-            .Select(member => ReplicaFanOut.Lane.Start(member, stream => replicas.ReplicateAsync(member, key, length, sealedLength, stream, stopping)))
+            .Select(member => ReplicaFanOut.Lane.Start(member, stream => replicas.ReplicateAsync(member, key, length, sealedLength, stream, () => Volatile.Read(ref objectId), stopping)))
             .ToList();
         using var local = targets.Any(m => m.IsSelf) ? store.Blobs.CreateWriter() : null;
         await using var fanOut = new ReplicaFanOut(local, lanes);
@@ -94,6 +95,7 @@ public sealed partial class ObjectCoordinator(
             }
 
             entry = NewEntry(key, fanOut.Id(), size, sealedLength);
+            Volatile.Write(ref objectId, entry.BlobId);
             await fanOut.FinishAsync(EntryTrailer.Encode(entry.ToWire()), cancellationToken);
         }
         catch (Exception ex)

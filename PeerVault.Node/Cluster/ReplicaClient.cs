@@ -47,10 +47,12 @@ public sealed class ReplicaClient(PeerConnections connections, ObjectStore store
     /// <summary>
     /// A pipelined write's transfer: sends <paramref name="sealedThenEntry"/> (the object's sealed
     /// bytes as they are sealed, then the entry naming them, see <see cref="ReplicateObject"/>) and
-    /// returns the replica's outcome once it holds the object durably.
+    /// returns the replica's outcome once it holds the object durably. <paramref name="objectId"/>
+    /// gives the blob id for the span, known once the stream has been sent.
     /// </summary>
-    public async Task<string> ReplicateAsync(Member target, string key, long size, long sealedLength, Stream sealedThenEntry, CancellationToken cancellationToken)
+    public async Task<string> ReplicateAsync(Member target, string key, long size, long sealedLength, Stream sealedThenEntry, Func<string?> objectId, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(objectId);
         var session = SessionOf(target);
         using var activity = tracing.StartPeerCall("ReplicateObject", key, session.Peer.Name, session.RemoteEndPoint);
         activity?.SetTag("peervault.bytes", sealedLength);
@@ -58,6 +60,7 @@ public sealed class ReplicaClient(PeerConnections connections, ObjectStore store
         try
         {
             var reply = await session.SendStreamAsync(new ReplicateObject(key, size, sealedLength), sealedThenEntry, ReplyTimeout(sealedLength), cancellationToken);
+            activity?.SetTag("peervault.object_id", objectId());
             metrics.Replicated(sealedLength, "sent");
             metrics.ReplicationFinished(Stopwatch.GetElapsedTime(started), "stored");
             return reply.Outcome;

@@ -27,6 +27,7 @@ internal static class PeerMessageGen
         Member.Array[0, 3].Select(PeerMessage (m) => new ExchangeMembers(m)),
         Member.Array[0, 3].Select(PeerMessage (m) => new MemberList(m)),
         Entry.Select(PeerMessage (e) => new StoreReplica(e)),
+        Gen.Select(Text, Gen.Long, Gen.Long).Select(PeerMessage (k, size, sealedLength) => new ReplicateObject(k, size, sealedLength)),
         Text.Select(PeerMessage (o) => new ReplicaStored(o)),
         Entry.Select(PeerMessage (e) => new StoreTombstone(e)),
         Gen.Select(Text, Gen.Bool).Select(PeerMessage (o, live) => new TombstoneStored(o, live)),
