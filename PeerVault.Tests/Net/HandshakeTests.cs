@@ -116,17 +116,17 @@ public sealed class HandshakeTests
         await using var pair = await LoopbackPair.ConnectAsync();
         var accept = Party(Bob).AcceptAsync(pair.Listener, Ct);
 
-        // A version-2 hello: the version comes first in every version's greeting.
+        // A version-3 hello (the version before pipelined writes): the version comes first in every version's greeting.
         var hello = new byte[59];
-        hello[1] = 2;
+        hello[1] = 3;
         await pair.Dialer.WriteFrameAsync(FrameType.HandshakeHello, hello, Ct);
 
         var error = await Assert.ThrowsAsync<PeerProtocolException>(() => accept);
         Assert.Equal(RejectReason.VersionMismatch, error.Reason);
-        Assert.Contains("version 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("version 3", error.Message, StringComparison.Ordinal);
         using var answer = await pair.Dialer.ReadFrameAsync(Ct);
         Assert.Equal(FrameType.HandshakeWelcome, answer!.Type);
-        Assert.Equal(3, (answer.Payload.Span[0] << 8) | answer.Payload.Span[1]);
+        Assert.Equal(4, (answer.Payload.Span[0] << 8) | answer.Payload.Span[1]);
     }
 
     [Fact]
