@@ -25,15 +25,23 @@ internal static class ScaleRunner
         var results = new Dictionary<string, object>(StringComparer.Ordinal) { ["objects"] = options.Objects, ["date"] = DateTimeOffset.UtcNow };
         try
         {
-            Console.WriteLine($"Filling the key index with {options.Objects:N0} entries ({indexPath})");
-            var fillRate = await IndexFiller.FillAsync(indexPath, options.Objects, done =>
+            if (options.Reuse && File.Exists(indexPath))
             {
-                if (done % 100_000 < 8_192 || done == options.Objects)
+                Console.WriteLine($"Reusing the key index at {indexPath}");
+            }
+            else
+            {
+                Console.WriteLine($"Filling the key index with {options.Objects:N0} entries ({indexPath})");
+                var fillRate = await IndexFiller.FillAsync(indexPath, options.Objects, done =>
                 {
-                    Console.WriteLine($"  {done,12:N0}");
-                }
-            });
-            results["fillEntriesPerSecond"] = Math.Round(fillRate);
+                    if (done % 100_000 < 8_192 || done == options.Objects)
+                    {
+                        Console.WriteLine($"  {done,12:N0}");
+                    }
+                });
+                results["fillEntriesPerSecond"] = Math.Round(fillRate);
+            }
+
             results["indexBytes"] = Directory.GetFiles(dataDirectory, KeyIndex.FileName + "*").Sum(f => new FileInfo(f).Length);
 
             var (openMs, inProcessRate) = MeasureInProcess(indexPath, options.Objects);
