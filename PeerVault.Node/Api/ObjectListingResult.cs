@@ -8,8 +8,8 @@ namespace PeerVault.Node.Api;
 /// Writes a listing page as the JSON of <see cref="ObjectListing"/> (the same bytes
 /// <see cref="ApiJsonContext"/> would write), straight from the index entries to the response
 /// body. A page holds up to ten thousand keys: going through <see cref="ObjectSummary"/> records
-/// and a version string per key made garbage for every key listed, and the serializer buffered
-/// the page; here the only per-key work is escaping the key and formatting the numbers.
+/// made a record and a version string of garbage for every key listed; here the only per-key work
+/// is escaping the key and formatting the numbers (the version into a reused buffer).
 /// </summary>
 internal sealed class ObjectListingResult(ListingPage page) : IResult
 {
