@@ -25,15 +25,23 @@ internal static class ScaleRunner
         var results = new Dictionary<string, object>(StringComparer.Ordinal) { ["objects"] = options.Objects, ["date"] = DateTimeOffset.UtcNow };
         try
         {
-            Console.WriteLine($"Filling the key index with {options.Objects:N0} entries ({indexPath})");
-            var fillRate = await IndexFiller.FillAsync(indexPath, options.Objects, done =>
+            if (options.Reuse && File.Exists(indexPath))
             {
-                if (done % 100_000 < 8_192 || done == options.Objects)
+                Console.WriteLine($"Reusing the key index at {indexPath}");
+            }
+            else
+            {
+                Console.WriteLine($"Filling the key index with {options.Objects:N0} entries ({indexPath})");
+                var fillRate = await IndexFiller.FillAsync(indexPath, options.Objects, done =>
                 {
-                    Console.WriteLine($"  {done,12:N0}");
-                }
-            });
-            results["fillEntriesPerSecond"] = Math.Round(fillRate);
+                    if (done % 100_000 < 8_192 || done == options.Objects)
+                    {
+                        Console.WriteLine($"  {done,12:N0}");
+                    }
+                });
+                results["fillEntriesPerSecond"] = Math.Round(fillRate);
+            }
+
             results["indexBytes"] = Directory.GetFiles(dataDirectory, KeyIndex.FileName + "*").Sum(f => new FileInfo(f).Length);
 
             var (openMs, inProcessRate) = MeasureInProcess(indexPath, options.Objects);
@@ -60,9 +68,19 @@ internal static class ScaleRunner
             await Task.Delay(TimeSpan.FromSeconds(3));
             results["idleWorkingSetMB"] = WorkingSetMegabytes(node.Pid);
 
+            var nodeCpu = CpuSeconds(node.Pid);
+            var clientCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
             var (listed, rate, peak) = await ListEverythingAsync(http, node);
+            nodeCpu = CpuSeconds(node.Pid) - nodeCpu;
+            clientCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - clientCpu;
             results["httpListedKeys"] = listed;
             results["httpListKeysPerSecond"] = Math.Round(rate);
+
+            // CPU seconds the node (and this client, parsing the pages) spent on the listing: on a
+            // machine shared with other work the rate above is noisy, what the listing costs is not.
+            results["httpListNodeCpuSeconds"] = Math.Round(nodeCpu, 2);
+            results["httpListKeysPerNodeCpuSecond"] = nodeCpu > 0 ? Math.Round(listed / nodeCpu) : 0;
+            results["httpListClientCpuSeconds"] = Math.Round(clientCpu, 2);
             results["peakWorkingSetWhileListingMB"] = peak;
 
             await node.StopAsync(RestartMode.Kill, CancellationToken.None);
@@ -163,6 +181,20 @@ internal static class ScaleRunner
         }
 
         throw new TimeoutException($"{endpoint} was not healthy within 60 s.");
+    }
+
+    /// <summary>User and system CPU time of a process so far, from <c>/proc/PID/stat</c> (in 1/100 s ticks, as Linux reports them).</summary>
+    private static double CpuSeconds(int? pid)
+    {
+        if (pid is not { } id || !File.Exists($"/proc/{id}/stat"))
+        {
+            return 0;
+        }
+
+        // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+        var stat = File.ReadAllText($"/proc/{id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
     /// <summary>The process's resident set (VmRSS) in MB, 0 when it is not running.</summary>

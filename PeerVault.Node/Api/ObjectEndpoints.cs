@@ -183,7 +183,7 @@ public static partial class ObjectEndpoints
             : Problems.NotFound(key);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, ObjectCoordinator coordinator, string? prefix, string? after, string? limit)
+    private static async Task<IResult> ListAsync(HttpContext context, ClusterListing listing, string? prefix, string? after, string? limit)
     {
         var pageSize = DefaultPageSize;
         if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
@@ -191,9 +191,7 @@ public static partial class ObjectEndpoints
             return Problems.BadQuery($"limit must be a whole number from 1 to {MaxPageSize}.");
         }
 
-        var page = await coordinator.ListAsync(prefix, after, pageSize, context.RequestAborted);
-        var objects = page.Entries.Select(e => new ObjectSummary(e.Key, e.BlobId!, e.Size, e.Version.ToString(), e.UpdatedAt)).ToList();
-        return Results.Json(new ObjectListing(objects, page.Next), ApiJsonContext.Default.ObjectListing);
+        return new ObjectListingResult(await listing.ListAsync(prefix, after, pageSize, context.RequestAborted));
     }
 
     private static IResult Placement(HttpContext context, Cluster.Placement.PlacementMap placement)

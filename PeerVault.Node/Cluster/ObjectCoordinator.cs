@@ -12,8 +12,8 @@ namespace PeerVault.Node.Cluster;
 /// Coordinates what a client asks of any node: a write goes to the key's placed replicas (this
 /// node among them or not) and is acknowledged once the write quorum holds it durably; a delete is
 /// a write of a tombstone; a read asks the placed replicas which version they hold, serves the
-/// newest and repairs replicas that answered with an older one or none; a listing merges every
-/// member's keys. Versions come from this node's hybrid logical clock. The transfers of a write
+/// newest and repairs replicas that answered with an older one or none (listings are
+/// <see cref="ClusterListing"/>'s). Versions come from this node's hybrid logical clock. The transfers of a write
 /// carry on after the client has its answer, so the remaining replicas still get their copy.
 /// </summary>
 public sealed partial class ObjectCoordinator(
@@ -486,46 +486,6 @@ public sealed partial class ObjectCoordinator(
         return new ReadOutcome(problems.Count > 0 ? ReadStatus.NoIntactCopy : ReadStatus.Unavailable, newest, problems) { LocalCopy = localCopy };
     }
 
-    /// <summary>A page of live keys across the cluster, in key order (<see cref="KeyOrder"/>: by code point, as S3 lists).</summary>
-    public async Task<ListingPage> ListAsync(string? prefix, string? after, int limit, CancellationToken cancellationToken)
-    {
-        var sources = members.Snapshot().Where(m => !m.IsSelf && replicas.IsConnected(m)).ToList();
-        var pages = await Task.WhenAll(sources.Select(async member =>
-        {
-            try
-            {
-                return await replicas.ListAsync(member, prefix, after, limit, cancellationToken);
-            }
-            catch (Exception ex) when (ex is IOException or TimeoutException or InvalidEntryException or VersionFromFutureException)
-            {
-                LogListFailed(member.Name, ex.Message);
-                return (Entries: (IReadOnlyList<IndexEntry>)[], Truncated: false);
-            }
-        }));
-        var local = store.Index.Page(prefix, after, limit);
-        var all = pages.Append((Entries: local, Truncated: local.Count >= limit)).ToList();
-
-        // A truncated source may hold more keys after its last one: only keys up to the smallest
-        // such bound are complete.
-        var bound = all.Where(p => p.Truncated && p.Entries.Count > 0).Select(p => p.Entries[^1].Key).Min(KeyOrder.Instance);
-        var newest = new Dictionary<string, IndexEntry>(StringComparer.Ordinal);
-        foreach (var entry in all.SelectMany(p => p.Entries))
-        {
-            if (bound is null || KeyOrder.Instance.Compare(entry.Key, bound) <= 0)
-            {
-                newest[entry.Key] = newest.TryGetValue(entry.Key, out var known) && known.Version >= entry.Version ? known : entry;
-            }
-        }
-
-        var live = newest.Values.Where(e => !e.Deleted).OrderBy(e => e.Key, KeyOrder.Instance).ToList();
-        if (live.Count > limit)
-        {
-            return new ListingPage([.. live.Take(limit)], live[limit - 1].Key);
-        }
-
-        return new ListingPage(live, bound);
-    }
-
     /// <summary>Asks the placed replicas (and this node) which version they hold.</summary>
     private async Task<ReplicaView> ResolveAsync(string key, HashSet<Guid> excluded, CancellationToken cancellationToken)
     {
@@ -773,9 +733,6 @@ public sealed partial class ObjectCoordinator(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Read repair sent the newest {Key} to {PeerName}")]
     private partial void LogReadRepair(string key, string peerName);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listing keys on {PeerName} failed: {Error}")]
-    private partial void LogListFailed(string peerName, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused the version {PeerName} holds of {Key}: {Reason}")]
     private partial void LogFutureVersion(string key, string peerName, string reason);

@@ -117,6 +117,7 @@ public static partial class NodeApplication
         services.AddSingleton<ReplicationStatus>();
         services.AddSingleton<RepairThrottle>();
         services.AddSingleton<ObjectCoordinator>();
+        services.AddSingleton<ClusterListing>();
         services.AddSingleton<PeerRequestHandler>();
         services.AddSingleton<AntiEntropy>();
         services.AddHostedService(sp => sp.GetRequiredService<AntiEntropy>());

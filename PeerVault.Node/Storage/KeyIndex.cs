@@ -217,7 +217,9 @@ public sealed partial class KeyIndex : IDisposable
         prefix ??= string.Empty;
         var exclusive = after is not null && KeyOrder.Instance.Compare(after, prefix) >= 0;
         var start = exclusive ? after! : prefix;
-        var page = new List<IndexEntry>(Math.Min(limit, 1024));
+        // Sized for the whole page up front (a listing asks for up to 10,000): growing by doubling
+        // left four discarded arrays per page and ended on one in the large object heap.
+        var page = new List<IndexEntry>(Math.Min(limit, 10_000));
         Read(c =>
         {
             c.Page(start, exclusive, limit, entry =>

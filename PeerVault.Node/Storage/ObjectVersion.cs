@@ -46,6 +46,27 @@ public readonly record struct ObjectVersion(long WallMs, uint Counter, Guid Node
     public override string ToString()
         => string.Create(CultureInfo.InvariantCulture, $"{WallMs:x16}.{Counter:x8}.{Node:N}");
 
+    /// <summary>
+    /// Writes the text form as UTF-8 (<see cref="TextLength"/> bytes) without making a string, for
+    /// writers that put thousands of versions on the wire at once (a listing page).
+    /// </summary>
+    public bool TryFormat(Span<byte> utf8Destination, out int bytesWritten)
+    {
+        bytesWritten = 0;
+        if (utf8Destination.Length < TextLength
+            || !WallMs.TryFormat(utf8Destination, out _, "x16", CultureInfo.InvariantCulture)
+            || !Counter.TryFormat(utf8Destination[17..], out _, "x8", CultureInfo.InvariantCulture)
+            || !Node.TryFormat(utf8Destination[26..], out _, "N"))
+        {
+            return false;
+        }
+
+        utf8Destination[16] = (byte)'.';
+        utf8Destination[25] = (byte)'.';
+        bytesWritten = TextLength;
+        return true;
+    }
+
     public static bool TryParse(string? text, out ObjectVersion version)
     {
         version = default;

@@ -15,8 +15,8 @@ internal sealed class IndexConnection : IDisposable
 
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _get;
-    private readonly SqliteCommand _pageFrom;
-    private readonly SqliteCommand _pageAfter;
+    private readonly PageStatement _pageFrom;
+    private readonly PageStatement _pageAfter;
     private readonly SqliteCommand _partition;
     private readonly SqliteCommand _references;
     private readonly SqliteCommand _blobsAfter;
@@ -26,8 +26,8 @@ internal sealed class IndexConnection : IDisposable
         _connection = connection;
         Generation = generation;
         _get = Prepare($"SELECT {Columns} FROM entries WHERE key = $a");
-        _pageFrom = Prepare($"SELECT {Columns} FROM entries WHERE key >= $a ORDER BY key LIMIT $n");
-        _pageAfter = Prepare($"SELECT {Columns} FROM entries WHERE key > $a ORDER BY key LIMIT $n");
+        _pageFrom = new PageStatement(connection, $"SELECT {Columns} FROM entries WHERE key >= ?1 ORDER BY key LIMIT ?2");
+        _pageAfter = new PageStatement(connection, $"SELECT {Columns} FROM entries WHERE key > ?1 ORDER BY key LIMIT ?2");
         _partition = Prepare($"SELECT {Columns} FROM entries WHERE partition = $a");
         _references = Prepare("SELECT 1 FROM entries WHERE blob = $a LIMIT 1");
         _blobsAfter = Prepare($"SELECT {Columns} FROM entries WHERE blob > $a GROUP BY blob ORDER BY blob LIMIT $n");
@@ -96,15 +96,7 @@ internal sealed class IndexConnection : IDisposable
 
     /// <summary>Up to <paramref name="limit"/> entries in key order from <paramref name="start"/> (inclusive, or exclusive with <paramref name="exclusive"/>).</summary>
     public void Page(string start, bool exclusive, int limit, Func<IndexEntry, bool> take)
-    {
-        var command = exclusive ? _pageAfter : _pageFrom;
-        command.Parameters[0].Value = start;
-        command.Parameters[1].Value = limit;
-        using var reader = command.ExecuteReader();
-        while (reader.Read() && take(ReadEntry(reader)))
-        {
-        }
-    }
+        => (exclusive ? _pageAfter : _pageFrom).Read(start, limit, take);
 
     public List<IndexEntry> EntriesIn(int partition)
     {
@@ -182,10 +174,13 @@ internal sealed class IndexConnection : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _get, _pageFrom, _pageAfter, _partition, _references, _blobsAfter })
+        foreach (var command in new[] { _get, _partition, _references, _blobsAfter })
         {
             command.Dispose();
         }
+
+        _pageFrom.Dispose();
+        _pageAfter.Dispose();
 
         _connection.Dispose();
     }
