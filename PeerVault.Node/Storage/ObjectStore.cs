@@ -168,7 +168,11 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
 
     /// <summary>The live (not deleted) entry for a key, if this node holds its blob.</summary>
     public bool TryGetLocal(string key, out IndexEntry entry)
-        => index.TryGet(key, out entry) && !entry.Deleted && BlobId.TryParse(entry.BlobId, out var blob) && blobs.Exists(blob);
+        => index.TryGet(key, out entry) && HoldsBlobOf(entry);
+
+    /// <summary>Whether the blob of an entry already looked up is on disk (a tombstone has none): <see cref="TryGetLocal"/> without a second index lookup.</summary>
+    public bool HoldsBlobOf(IndexEntry? entry)
+        => entry is { Deleted: false } && BlobId.TryParse(entry.BlobId, out var blob) && blobs.Exists(blob);
 
     /// <summary>Decrypts the entry's blob into <paramref name="output"/>, verifying every chunk.</summary>
     public async Task<long> ReadAsync(IndexEntry entry, Stream output, CancellationToken cancellationToken)
