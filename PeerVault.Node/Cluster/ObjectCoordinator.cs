@@ -660,7 +660,7 @@ public sealed partial class ObjectCoordinator(
     {
         if (view.Holders.FirstOrDefault(m => m.IsSelf) is { } self)
         {
-            return new ObjectSource(self, "local", newest, store.OpenSealed(newest), keep: false);
+            return new ObjectSource(self, "local", newest, store.OpenSealedToServe(newest), keep: false);
         }
 
         var keep = placement.IsReplica(KeyPartition.Of(key), members.SelfId) && storage.IsWritable;

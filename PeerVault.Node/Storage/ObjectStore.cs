@@ -197,6 +197,13 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
         return blobs.OpenRead(BlobId.Parse(entry.BlobId));
     }
 
+    /// <summary>Opens the entry's sealed blob to serve it to a client or a peer (a small one read whole: <see cref="BlobStore.OpenReadWhole"/>).</summary>
+    public Stream OpenSealedToServe(IndexEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return blobs.OpenReadWhole(BlobId.Parse(entry.BlobId));
+    }
+
     /// <summary>Drops a key this node no longer has to hold, if it still holds <paramref name="version"/>.</summary>
     public async Task<bool> ForgetAsync(string key, ObjectVersion version)
     {
@@ -267,11 +274,12 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     public (Stream Sealed, long ChunksOmitted) OpenSealedFrom(IndexEntry entry, long plaintextOffset)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var file = blobs.OpenRead(BlobId.Parse(entry.BlobId));
         if (plaintextOffset <= 0)
         {
-            return (file, 0);
+            return (OpenSealedToServe(entry), 0);
         }
+
+        var file = blobs.OpenRead(BlobId.Parse(entry.BlobId));
 
         try
         {
