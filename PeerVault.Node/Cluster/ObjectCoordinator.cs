@@ -581,7 +581,7 @@ public sealed partial class ObjectCoordinator(
     /// <summary>Asks <paramref name="members"/> for their entry at once; adds the answers of those still connected, and the problems.</summary>
     private async Task AskAsync(string key, IEnumerable<Member> members, List<ReplicaAnswer> answers, List<string> problems, CancellationToken cancellationToken)
     {
-        var asks = new List<Task<(Member Member, IndexEntry? Entry, bool HasBlob, string? Problem, bool Answered)>>();
+        var asks = new List<Task<(Member Member, IndexEntry? Entry, bool HasBlob, string? Problem)>>();
         foreach (var member in members)
         {
             asks.Add(AskAsync(key, member, cancellationToken));
@@ -592,35 +592,37 @@ public sealed partial class ObjectCoordinator(
             return;
         }
 
-        foreach (var (member, entry, hasBlob, problem, answered) in await Task.WhenAll(asks))
+        foreach (var (member, entry, hasBlob, problem) in await Task.WhenAll(asks))
         {
             if (problem is not null)
             {
                 problems.Add(problem);
             }
-            else if (answered && replicas.IsConnected(member))
+            else if (replicas.IsConnected(member))
             {
                 answers.Add(new ReplicaAnswer(member, entry, hasBlob));
             }
         }
     }
 
-    private async Task<(Member Member, IndexEntry? Entry, bool HasBlob, string? Problem, bool Answered)> AskAsync(string key, Member member, CancellationToken cancellationToken)
+    private async Task<(Member Member, IndexEntry? Entry, bool HasBlob, string? Problem)> AskAsync(string key, Member member, CancellationToken cancellationToken)
     {
         try
         {
             var (entry, hasBlob) = await replicas.GetEntryAsync(member, key, options.ReadVersionTimeout, cancellationToken);
-            return (member, entry, hasBlob, null, true);
+            return (member, entry, hasBlob, null);
         }
         catch (VersionFromFutureException ex)
         {
             metrics.VersionRefused("read");
             LogFutureVersion(key, member.Name, ex.Message);
-            return (member, null, false, $"{member.Name}: {ex.Message}", false);
+            return (member, null, false, $"{member.Name}: {ex.Message}");
         }
         catch (Exception ex) when (ex is IOException or TimeoutException or InvalidEntryException)
         {
-            return (member, null, false, null, false);
+            // Still connected but could not say (a timeout, a bad entry): it counts as holding none, as
+            // reads always counted it; in a narrow resolve that is a disagreement, so the rest are asked.
+            return (member, null, false, null);
         }
     }
 
