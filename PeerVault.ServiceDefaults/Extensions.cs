@@ -10,7 +10,7 @@ using OpenTelemetry.Trace;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// Aspire's service defaults: OpenTelemetry (logs, metrics, traces, OTLP export when configured),
+/// Aspire's service defaults: OpenTelemetry (logs, metrics, traces, when an OTLP exporter is configured),
 /// health checks, service discovery, and resilient, discovery-aware HttpClients. Every PeerVault
 /// service project calls <see cref="AddServiceDefaults{TBuilder}"/>; web projects also call
 /// <see cref="MapDefaultEndpoints"/>.
@@ -44,6 +44,16 @@ public static class Extensions
         // Registered before the application's own services, so it stops after them and their
         // shutdown telemetry still gets its chance to leave.
         builder.Services.AddHostedService<TelemetryShutdown>();
+
+        // With nowhere to send them, spans, measurements and log records would be built on every
+        // request (a span per HTTP request and per peer call, with its tags) only to be dropped:
+        // the providers exist only when an exporter is configured. An ActivityListener or
+        // MeterListener of its own (a test's, dotnet-trace's) still sees everything.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            return builder;
+        }
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -66,22 +76,8 @@ public static class Extensions
                             !context.Request.Path.StartsWithSegments(HealthEndpointPath)
                             && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
                     .AddHttpClientInstrumentation();
-            });
-
-        builder.AddOpenTelemetryExporters();
-
-        return builder;
-    }
-
-    private static TBuilder AddOpenTelemetryExporters<TBuilder>(this TBuilder builder)
-        where TBuilder : IHostApplicationBuilder
-    {
-        var useOtlpExporter = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-
-        if (useOtlpExporter)
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
+            })
+            .UseOtlpExporter();
 
         return builder;
     }

@@ -275,9 +275,10 @@ public sealed partial class ObjectCoordinator(
         using var activity = tracing.StartOperation("GetObject", key);
         var problems = new List<string>();
         var excluded = new HashSet<Guid>();
+        var wide = false;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var view = await ResolveAsync(key, excluded, cancellationToken);
+            var view = await ResolveAsync(key, excluded, wide, cancellationToken);
             problems.AddRange(view.Problems);
             if (view.Newest is not { Deleted: false } newest)
             {
@@ -288,6 +289,20 @@ public sealed partial class ObjectCoordinator(
             Repair(key, view);
             activity?.SetTag("peervault.object_id", newest.BlobId);
             var source = await SourceAsync(key, newest, view, problems, cancellationToken);
+            if (source is null && !wide)
+            {
+                // The holders a read quorum named all failed: the replicas not asked may hold it too.
+                wide = true;
+                view = await ResolveAsync(key, excluded, wide, cancellationToken);
+                problems.AddRange(view.Problems);
+                if (view.Newest is { Deleted: false } widened)
+                {
+                    Repair(key, view);
+                    newest = widened;
+                    source = await SourceAsync(key, newest, view, problems, cancellationToken);
+                }
+            }
+
             if (source is null)
             {
                 return new ReadOutcome(problems.Count > 0 ? ReadStatus.NoIntactCopy : ReadStatus.Unavailable, newest, problems);
@@ -352,6 +367,7 @@ public sealed partial class ObjectCoordinator(
                 }
 
                 excluded.Add(source.Member.Id);
+                wide = true;
                 if (sink.HasStarted)
                 {
                     throw;
@@ -386,7 +402,10 @@ public sealed partial class ObjectCoordinator(
         }
 
         var end = target.WholeObject ? newest.Size : target.Offset + target.Count;
-        foreach (var holder in view.Holders.Where(m => !m.IsSelf && m.Id != failed.Member.Id))
+
+        // Every replica that may hold these bytes, not only those a read quorum asked.
+        var holders = (await ResolveAsync(key, [failed.Member.Id], wide: true, cancellationToken)).Holders.Concat(view.Holders).DistinctBy(m => m.Id);
+        foreach (var holder in holders.Where(m => !m.IsSelf && m.Id != failed.Member.Id))
         {
             var offset = target.Offset + output.Written;
             LogResuming(key, failed.Name, offset, holder.Name, fault.Message);
@@ -425,7 +444,8 @@ public sealed partial class ObjectCoordinator(
     public async Task<ReadOutcome> HeadAsync(string key, bool verify, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartOperation("HeadObject", key);
-        var view = await ResolveAsync(key, [], cancellationToken);
+        // Verifying may have to read a replica's copy: it needs every holder, not a quorum's.
+        var view = await ResolveAsync(key, [], wide: verify, cancellationToken);
         Repair(key, view);
         if (view.Newest is not { Deleted: false } newest)
         {
@@ -486,58 +506,178 @@ public sealed partial class ObjectCoordinator(
         return new ReadOutcome(problems.Count > 0 ? ReadStatus.NoIntactCopy : ReadStatus.Unavailable, newest, problems) { LocalCopy = localCopy };
     }
 
-    /// <summary>Asks the placed replicas (and this node) which version they hold.</summary>
-    private async Task<ReplicaView> ResolveAsync(string key, HashSet<Guid> excluded, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks the placed replicas (and this node) which version they hold. A narrow resolve asks only
+    /// as many as the read quorum needs (R - W + 1 placed answers, this node's own among them, so
+    /// they include a replica of every write a quorum acknowledged) and serves when they all agree
+    /// on one version they hold; any failure, absence or disagreement asks the rest as well, so the
+    /// answer is then the one asking every replica gives. A wide resolve asks every replica at once.
+    /// </summary>
+    private async Task<ReplicaView> ResolveAsync(string key, HashSet<Guid> excluded, bool wide, CancellationToken cancellationToken)
     {
         var targets = placement.ReplicasOf(key);
-        var answers = new List<(Member Member, IndexEntry? Entry, bool HasBlob)>();
+        var answers = new List<ReplicaAnswer>(targets.Count + 1);
         var problems = new List<string>();
-        if (store.Index.TryGet(key, out var mine) || targets.Any(m => m.IsSelf))
+        if (store.Index.TryGet(key, out var mine) || IsPlaced(targets, members.SelfId))
         {
-            var hasBlob = mine is { Deleted: false } && store.TryGetLocal(key, out _);
             if (!excluded.Contains(members.SelfId))
             {
-                answers.Add((members.Self, mine, hasBlob));
+                answers.Add(new ReplicaAnswer(members.Self, mine, store.HoldsBlobOf(mine)));
             }
         }
 
-        var remote = await Task.WhenAll(targets.Where(m => !m.IsSelf && !excluded.Contains(m.Id)).Select(async member =>
+        var remote = new List<Member>(targets.Count);
+        foreach (var member in targets)
         {
-            try
+            if (!member.IsSelf && !excluded.Contains(member.Id))
             {
-                var (entry, hasBlob) = await replicas.GetEntryAsync(member, key, options.ReadVersionTimeout, cancellationToken);
-                return (member, entry, hasBlob, (string?)null);
+                remote.Add(member);
             }
-            catch (VersionFromFutureException ex)
+        }
+
+        var asked = wide ? remote.Count : Math.Max(0, ReadQuorum(targets.Count) - CountPlaced(answers, targets));
+        if (asked < remote.Count)
+        {
+            // Connected replicas first: one known to be away would only cost the read a timeout.
+            remote.Sort((a, b) => replicas.IsConnected(b).CompareTo(replicas.IsConnected(a)));
+        }
+
+        await AskAsync(key, remote.Take(asked), answers, problems, cancellationToken);
+        if (asked < remote.Count && !AgreeOnQuorum(answers, targets))
+        {
+            metrics.ReadWidened();
+            await AskAsync(key, remote.Skip(asked), answers, problems, cancellationToken);
+        }
+
+        IndexEntry? newest = null;
+        foreach (var answer in answers)
+        {
+            if (answer.Entry is { } entry && (newest is null || entry.Version > newest.Version))
             {
-                metrics.VersionRefused("read");
-                LogFutureVersion(key, member.Name, ex.Message);
-                return (member, (IndexEntry?)null, false, $"{member.Name}: {ex.Message}");
+                newest = entry;
             }
-            catch (Exception ex) when (ex is IOException or TimeoutException or InvalidEntryException)
+        }
+
+        var holders = new List<Member>();
+        var stale = new List<Member>();
+        if (newest is not null)
+        {
+            foreach (var answer in answers)
             {
-                return (member, (IndexEntry?)null, false, (string?)null);
+                if (answer.Entry?.Version == newest.Version && answer.HasBlob)
+                {
+                    holders.Add(answer.Member);
+                }
+
+                if (IsPlaced(targets, answer.Member.Id) && (answer.Entry is null || answer.Entry.Version < newest.Version))
+                {
+                    stale.Add(answer.Member);
+                }
             }
-        }));
-        foreach (var (member, entry, hasBlob, problem) in remote)
+        }
+
+        return new ReplicaView(newest, holders, stale, CountPlaced(answers, targets), problems);
+    }
+
+    /// <summary>Placed answers a read needs so that they include a replica of every write a write quorum acknowledged.</summary>
+    private int ReadQuorum(int placed) => Math.Min(placed, placement.Replicas - placement.WriteQuorum + 1);
+
+    /// <summary>
+    /// Whether a narrow resolve may serve: a read quorum of placed replicas answered, and every
+    /// answer (this node's, placed or not, among them) holds the same version, a live one with its blob.
+    /// </summary>
+    private bool AgreeOnQuorum(List<ReplicaAnswer> answers, IReadOnlyList<Member> targets)
+    {
+        if (CountPlaced(answers, targets) < ReadQuorum(targets.Count))
+        {
+            return false;
+        }
+
+        var first = answers.Count > 0 ? answers[0].Entry : null;
+        foreach (var answer in answers)
+        {
+            if (answer.Entry is null || answer.Entry.Version != first!.Version || !(answer.Entry.Deleted || answer.HasBlob))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Asks <paramref name="members"/> for their entry at once; adds the answers of those still connected, and the problems.</summary>
+    private async Task AskAsync(string key, IEnumerable<Member> members, List<ReplicaAnswer> answers, List<string> problems, CancellationToken cancellationToken)
+    {
+        var asks = new List<Task<(Member Member, IndexEntry? Entry, bool HasBlob, string? Problem)>>();
+        foreach (var member in members)
+        {
+            asks.Add(AskAsync(key, member, cancellationToken));
+        }
+
+        if (asks.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (member, entry, hasBlob, problem) in await Task.WhenAll(asks))
         {
             if (problem is not null)
             {
                 problems.Add(problem);
-                continue;
             }
-
-            if (replicas.IsConnected(member))
+            else if (replicas.IsConnected(member))
             {
-                answers.Add((member, entry, hasBlob));
+                answers.Add(new ReplicaAnswer(member, entry, hasBlob));
+            }
+        }
+    }
+
+    private async Task<(Member Member, IndexEntry? Entry, bool HasBlob, string? Problem)> AskAsync(string key, Member member, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (entry, hasBlob) = await replicas.GetEntryAsync(member, key, options.ReadVersionTimeout, cancellationToken);
+            return (member, entry, hasBlob, null);
+        }
+        catch (VersionFromFutureException ex)
+        {
+            metrics.VersionRefused("read");
+            LogFutureVersion(key, member.Name, ex.Message);
+            return (member, null, false, $"{member.Name}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or InvalidEntryException)
+        {
+            // Still connected but could not say (a timeout, a bad entry): it counts as holding none, as
+            // reads always counted it; in a narrow resolve that is a disagreement, so the rest are asked.
+            return (member, null, false, null);
+        }
+    }
+
+    private static bool IsPlaced(IReadOnlyList<Member> targets, Guid id)
+    {
+        foreach (var target in targets)
+        {
+            if (target.Id == id)
+            {
+                return true;
             }
         }
 
-        var newest = answers.Select(a => a.Entry).OfType<IndexEntry>().MaxBy(e => e.Version);
-        var holders = newest is null ? [] : answers.Where(a => a.Entry?.Version == newest.Version && a.HasBlob).Select(a => a.Member).ToList();
-        var stale = newest is null ? [] : answers.Where(a => targets.Any(t => t.Id == a.Member.Id) && (a.Entry is null || a.Entry.Version < newest.Version)).Select(a => a.Member).ToList();
-        var placedAnswered = answers.Count(a => targets.Any(t => t.Id == a.Member.Id));
-        return new ReplicaView(newest, holders, stale, placedAnswered, problems);
+        return false;
+    }
+
+    private static int CountPlaced(List<ReplicaAnswer> answers, IReadOnlyList<Member> targets)
+    {
+        var placed = 0;
+        foreach (var answer in answers)
+        {
+            if (IsPlaced(targets, answer.Member.Id))
+            {
+                placed++;
+            }
+        }
+
+        return placed;
     }
 
     /// <summary>
@@ -549,7 +689,7 @@ public sealed partial class ObjectCoordinator(
     {
         if (view.Holders.FirstOrDefault(m => m.IsSelf) is { } self)
         {
-            return new ObjectSource(self, "local", newest, store.OpenSealed(newest), keep: false);
+            return new ObjectSource(self, "local", newest, store.OpenSealedToServe(newest), keep: false);
         }
 
         var keep = placement.IsReplica(KeyPartition.Of(key), members.SelfId) && storage.IsWritable;
@@ -676,6 +816,9 @@ public sealed partial class ObjectCoordinator(
     private sealed record WriteResult(IReadOnlyList<string> Replicas, IReadOnlyList<string> Placement, int Required, IReadOnlyList<string> Failures);
 
     private sealed record ReplicaView(IndexEntry? Newest, IReadOnlyList<Member> Holders, IReadOnlyList<Member> Stale, int PlacedAnswered, IReadOnlyList<string> Problems);
+
+    /// <summary>What one replica said it holds of a key: its entry (null: none) and whether its blob is on disk.</summary>
+    private readonly record struct ReplicaAnswer(Member Member, IndexEntry? Entry, bool HasBlob);
 
     /// <summary>
     /// Where the sealed bytes of a read come from, as <paramref name="entry"/> announces them, and

@@ -193,7 +193,7 @@ public sealed partial class PeerRequestHandler(
         }
 
         return store.Index.TryGet(get.Key, out var entry)
-            ? new EntryInfo(entry.ToWire(), !entry.Deleted && store.TryGetLocal(get.Key, out _))
+            ? new EntryInfo(entry.ToWire(), store.HoldsBlobOf(entry))
             : new EntryInfo(null, false);
     }
 

@@ -28,6 +28,7 @@ public sealed class NodeMetrics : IDisposable
     private readonly Counter<long> _scrubCorrupt;
     private readonly Counter<long> _scrubRepaired;
     private readonly Counter<long> _readFailovers;
+    private readonly Counter<long> _readsWidened;
 
     public NodeMetrics(IMeterFactory meterFactory)
     {
@@ -51,6 +52,7 @@ public sealed class NodeMetrics : IDisposable
         _scrubCorrupt = _meter.CreateCounter<long>("peervault.scrub.corrupt", "{blob}", "Blobs a scrub pass found corrupt or missing, by problem (corrupt or missing).");
         _scrubRepaired = _meter.CreateCounter<long>("peervault.scrub.repaired", "{blob}", "Blobs a scrub pass restored from a replica.");
         _readFailovers = _meter.CreateCounter<long>("peervault.read.failovers", "{read}", "Reads that lost their copy mid-response and went on from another replica, by outcome (resumed or aborted).");
+        _readsWidened = _meter.CreateCounter<long>("peervault.read.widened", "{read}", "Reads whose read quorum of replicas did not agree (or not all answered), so every replica was asked.");
         _versionsRefused = _meter.CreateCounter<long>("peervault.versions.refused", "{version}", "Versions refused for being further in the future than the clock skew allows, by source.");
     }
 
@@ -89,6 +91,8 @@ public sealed class NodeMetrics : IDisposable
     public void ScrubFound(string problem) => _scrubCorrupt.Add(1, new KeyValuePair<string, object?>("problem", problem));
 
     public void ScrubRepaired() => _scrubRepaired.Add(1);
+
+    public void ReadWidened() => _readsWidened.Add(1);
 
     public void ReadFailover(string outcome) => _readFailovers.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 

@@ -224,7 +224,11 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
 
     /// <summary>The live (not deleted) entry for a key, if this node holds its blob.</summary>
     public bool TryGetLocal(string key, out IndexEntry entry)
-        => index.TryGet(key, out entry) && !entry.Deleted && BlobId.TryParse(entry.BlobId, out var blob) && blobs.Exists(blob);
+        => index.TryGet(key, out entry) && HoldsBlobOf(entry);
+
+    /// <summary>Whether the blob of an entry already looked up is on disk (a tombstone has none): <see cref="TryGetLocal"/> without a second index lookup.</summary>
+    public bool HoldsBlobOf(IndexEntry? entry)
+        => entry is { Deleted: false } && BlobId.TryParse(entry.BlobId, out var blob) && blobs.Exists(blob);
 
     /// <summary>Decrypts the entry's blob into <paramref name="output"/>, verifying every chunk.</summary>
     public async Task<long> ReadAsync(IndexEntry entry, Stream output, CancellationToken cancellationToken)
@@ -247,6 +251,13 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     {
         ArgumentNullException.ThrowIfNull(entry);
         return blobs.OpenRead(BlobId.Parse(entry.BlobId));
+    }
+
+    /// <summary>Opens the entry's sealed blob to serve it to a client or a peer (a small one read whole: <see cref="BlobStore.OpenReadWhole"/>).</summary>
+    public Stream OpenSealedToServe(IndexEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return blobs.OpenReadWhole(BlobId.Parse(entry.BlobId));
     }
 
     /// <summary>Drops a key this node no longer has to hold, if it still holds <paramref name="version"/>.</summary>
@@ -319,11 +330,12 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     public (Stream Sealed, long ChunksOmitted) OpenSealedFrom(IndexEntry entry, long plaintextOffset)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var file = blobs.OpenRead(BlobId.Parse(entry.BlobId));
         if (plaintextOffset <= 0)
         {
-            return (file, 0);
+            return (OpenSealedToServe(entry), 0);
         }
+
+        var file = blobs.OpenRead(BlobId.Parse(entry.BlobId));
 
         try
         {
