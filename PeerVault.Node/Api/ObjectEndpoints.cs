@@ -166,7 +166,7 @@ public static partial class ObjectEndpoints
         if (!receipt.Durable)
         {
             return Problems.WriteQuorum(
-                $"The delete of '{key}' is durable on {receipt.Replicas.Count} of the {receipt.Required} replicas a write needs ({string.Join(", ", receipt.Replicas)} of {string.Join(", ", receipt.Placement)}). It will be repaired; retry to be sure.",
+                $"The delete of '{key}' is durable on {receipt.Replicas.Count} of the {receipt.Required} replicas a write needs ({string.Join(", ", receipt.Failures)}). It will be repaired; retry to be sure.",
                 new Dictionary<string, object?>
                 {
                     ["key"] = key,
@@ -175,6 +175,7 @@ public static partial class ObjectEndpoints
                     ["required"] = receipt.Required,
                     ["replicas"] = receipt.Replicas,
                     ["placement"] = receipt.Placement,
+                    ["failures"] = receipt.Failures,
                 });
         }
 

@@ -165,7 +165,7 @@ public sealed partial class ObjectCoordinator(
             lease: null,
             cancellationToken,
             waitForAll: true);
-        return new DeleteReceipt(key, tombstone.Version, receipt.Replicas, receipt.Placement, receipt.Required, Volatile.Read(ref existed) == 1);
+        return new DeleteReceipt(key, tombstone.Version, receipt.Replicas, receipt.Placement, receipt.Required, Volatile.Read(ref existed) == 1, receipt.Failures);
     }
 
     /// <summary>

@@ -20,14 +20,18 @@ public sealed record WriteReceipt(
     public bool Durable => Replicas.Count >= Required;
 }
 
-/// <summary>Where a delete (a tombstone) became durable, and whether any replica held the key before.</summary>
+/// <summary>
+/// Where a delete (a tombstone) became durable, whether any replica held the key before, and why
+/// each other placed replica did not take it (<see cref="Failures"/>, as a write's receipt says).
+/// </summary>
 public sealed record DeleteReceipt(
     string Key,
     ObjectVersion Version,
     IReadOnlyList<string> Replicas,
     IReadOnlyList<string> Placement,
     int Required,
-    bool Existed)
+    bool Existed,
+    IReadOnlyList<string> Failures)
 {
     public bool Durable => Replicas.Count >= Required;
 }

@@ -42,8 +42,12 @@ public sealed class QuorumFailureTests
         Assert.Equal(1, delete.GetProperty("acknowledged").GetInt32());
         Assert.Equal(2, delete.GetProperty("required").GetInt32());
 
-        // Which replicas did not take the tombstone: the placement minus those that acknowledged.
+        // Which replicas did not take the tombstone, and why, as a write's problem says.
         Assert.Equal(["node1"], delete.Replicas());
+        var deleteFailures = delete.GetProperty("failures").EnumerateArray().Select(f => f.GetString()!).ToList();
+        Assert.Equal(2, deleteFailures.Count);
+        Assert.Contains(deleteFailures, f => f.StartsWith("node2: ", StringComparison.Ordinal));
+        Assert.Contains(deleteFailures, f => f.StartsWith("node3: ", StringComparison.Ordinal));
         Assert.Equal(["node1", "node2", "node3"], delete.GetProperty("placement").EnumerateArray().Select(p => p.GetString()!).Order(StringComparer.Ordinal));
     }
 
