@@ -39,8 +39,8 @@ public sealed class BenchSmokeTests
             Assert.All(result.Phases.Where(p => p.Name.Contains("get", StringComparison.Ordinal)), p => Assert.Equal(p.Operations, p.Verified));
             Assert.All(result.Phases.Where(p => p.Name.StartsWith("small", StringComparison.Ordinal)), p => Assert.Equal(40, p.Operations));
             Assert.NotEqual("local", result.Phases.Single(p => p.Name == "large get peer").Note?.Replace("served by ", string.Empty, StringComparison.Ordinal));
-            // 80 small objects and the large and through objects.
-            Assert.Equal(82, result.Phases.Single(p => p.Name == "list all").Verified);
+            // 80 small objects, the large object, its untimed warm-up twin and the through object.
+            Assert.Equal(83, result.Phases.Single(p => p.Name == "list all").Verified);
             // Without the limits phase only the working-set check has a limit to be divided by.
             Assert.All(result.Phases.Where(p => p.Name.StartsWith("through", StringComparison.Ordinal)), p => Assert.NotNull(p.Ratio));
         }
