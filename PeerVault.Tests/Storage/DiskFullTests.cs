@@ -45,4 +45,44 @@ public sealed class DiskFullTests
             await SystemCommand.TryRunAsync("umount", "-l", mount);
         }
     }
+
+    [Fact]
+    public async Task A_pipelined_put_whose_coordinator_fills_its_disk_gets_507_and_no_replica_keeps_anything()
+    {
+        using var directory = new TempDirectory();
+        var mount = directory.Sub("tiny");
+        Directory.CreateDirectory(mount);
+        if (!await SystemCommand.TryRunAsync("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount))
+        {
+            Assert.Skip("Needs a 2 MiB tmpfs: run as root on Linux (CI does) to exercise a real full disk.");
+        }
+
+        try
+        {
+            var secrets = ClusterSecrets.Generate();
+            await using var node1 = await TestNode.StartAsync("node1", Path.Combine(mount, "node1"), secrets);
+            await using var node2 = await TestNode.StartAsync("node2", directory.Sub("node2"), secrets, [node1.P2PPort]);
+            await using var node3 = await TestNode.StartAsync("node3", directory.Sub("node3"), secrets, [node1.P2PPort, node2.P2PPort]);
+            TestNode[] nodes = [node1, node2, node3];
+            foreach (var node in nodes)
+            {
+                await node.WaitForPeersAsync(2);
+            }
+
+            // A Content-Length: the peers receive sealed chunks while node1 is still writing its own copy.
+            using var tooBig = await node1.Http.PutAsync("/v1/objects/too-big.bin", new ByteArrayContent(DemoFiles.RandomBytes(3 << 20, seed: 4)), Ct);
+
+            Assert.Equal(HttpStatusCode.InsufficientStorage, tooBig.StatusCode);
+            foreach (var node in nodes)
+            {
+                await Poll.UntilAsync(() => Directory.GetFiles(Path.Combine(node.DataDirectory, "tmp")).Length == 0, $"{node.Name}'s half-received copy is gone");
+                Assert.False(node.Store.Index.TryGet("too-big.bin", out _), $"{node.Name} holds no entry");
+                Assert.Empty(node.Store.Blobs.EnumerateBlobs());
+            }
+        }
+        finally
+        {
+            await SystemCommand.TryRunAsync("umount", "-l", mount);
+        }
+    }
 }
