@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
 using PeerVault.Node.Cluster.Membership;
 using PeerVault.Node.Cluster.Versions;
 using PeerVault.Node.Diagnostics;
@@ -87,29 +89,7 @@ public sealed partial class PeerRequestHandler(
             return new ReplicaStored(held.Version == entry.Version ? Outcome(ApplyOutcome.Duplicate) : Outcome(ApplyOutcome.Superseded));
         }
 
-        try
-        {
-            ApplyOutcome outcome;
-            await using (var stream = request.Body.AsStream(leaveOpen: true))
-            {
-                outcome = await store.AcceptReplicaAsync(entry, stream, cancellationToken);
-            }
-
-            metrics.Replicated(entry.SealedLength, "received");
-            metrics.ObjectStored("replica");
-            LogReplicaStored(entry.Key, entry.BlobId, session.Peer.Name, outcome);
-            return new ReplicaStored(Outcome(outcome));
-        }
-        catch (Exception ex) when (ex is ObjectIntegrityException or IOException && ex is not PeerDisconnectedException)
-        {
-            NodeTracing.Fail(activity, ex);
-            if (ex is KeyMismatchException mismatch)
-            {
-                LogKeyMismatch(entry.Key, session.Peer.Name, mismatch.ObjectKeyId, mismatch.NodeKeyId);
-            }
-
-            throw;
-        }
+        return await KeepReplicaAsync(session, request.Body, activity, entry.Key, entry.SealedLength, async stream => (await store.AcceptReplicaAsync(entry, stream, cancellationToken), entry.BlobId));
     }
 
     /// <summary>
@@ -126,46 +106,60 @@ public sealed partial class PeerRequestHandler(
             return new PeerError(PeerError.BadRequest, "A replica needs its sizes and its bytes.");
         }
 
+        return await KeepReplicaAsync(session, request.Body, activity, replicate.Key, replicate.SealedLength, async stream =>
+        {
+            string? blobId = null;
+            var outcome = await store.AcceptStreamedReplicaAsync(
+                replicate.Key,
+                replicate.SealedLength,
+                stream,
+                async token =>
+                {
+                    WireEntry wire;
+                    try
+                    {
+                        wire = await EntryTrailer.ReadAsync(stream, token);
+                    }
+                    catch (PeerProtocolException ex)
+                    {
+                        throw new InvalidEntryException(ex.Message, ex);
+                    }
+
+                    var entry = wire.FromWire(clock);
+                    blobId = entry.BlobId;
+                    activity?.SetTag("peervault.object_id", blobId);
+                    return entry;
+                },
+                cancellationToken);
+            return (outcome, blobId);
+        });
+    }
+
+    /// <summary>
+    /// Reads a replica's bytes through <paramref name="accept"/> (which keeps them or throws), then
+    /// counts and logs what was kept; a refusal fails the span and names a key mismatch on its own.
+    /// </summary>
+    private async Task<PeerMessage> KeepReplicaAsync(PeerSession session, PipeReader body, Activity? activity, string key, long sealedLength, Func<Stream, Task<(ApplyOutcome Outcome, string? BlobId)>> accept)
+    {
         try
         {
-            ApplyOutcome outcome;
-            IndexEntry? entry = null;
-            await using (var stream = request.Body.AsStream(leaveOpen: true))
+            (ApplyOutcome Outcome, string? BlobId) kept;
+            await using (var stream = body.AsStream(leaveOpen: true))
             {
-                outcome = await store.AcceptStreamedReplicaAsync(
-                    replicate.Key,
-                    replicate.SealedLength,
-                    stream,
-                    async token =>
-                    {
-                        WireEntry wire;
-                        try
-                        {
-                            wire = await EntryTrailer.ReadAsync(stream, token);
-                        }
-                        catch (PeerProtocolException ex)
-                        {
-                            throw new InvalidEntryException(ex.Message, ex);
-                        }
-
-                        entry = wire.FromWire(clock);
-                        activity?.SetTag("peervault.object_id", entry.BlobId);
-                        return entry;
-                    },
-                    cancellationToken);
+                kept = await accept(stream);
             }
 
-            metrics.Replicated(replicate.SealedLength, "received");
+            metrics.Replicated(sealedLength, "received");
             metrics.ObjectStored("replica");
-            LogReplicaStored(replicate.Key, entry?.BlobId, session.Peer.Name, outcome);
-            return new ReplicaStored(Outcome(outcome));
+            LogReplicaStored(key, kept.BlobId, session.Peer.Name, kept.Outcome);
+            return new ReplicaStored(Outcome(kept.Outcome));
         }
         catch (Exception ex) when (ex is ObjectIntegrityException or IOException && ex is not PeerDisconnectedException)
         {
             NodeTracing.Fail(activity, ex);
             if (ex is KeyMismatchException mismatch)
             {
-                LogKeyMismatch(replicate.Key, session.Peer.Name, mismatch.ObjectKeyId, mismatch.NodeKeyId);
+                LogKeyMismatch(key, session.Peer.Name, mismatch.ObjectKeyId, mismatch.NodeKeyId);
             }
 
             throw;

@@ -26,22 +26,8 @@ public sealed class ReplicaClient(PeerConnections connections, ObjectStore store
         var session = SessionOf(target);
         using var activity = tracing.StartPeerCall("ReplicateObject", entry.Key, session.Peer.Name, session.RemoteEndPoint);
         activity?.SetTag("peervault.object_id", entry.BlobId);
-        activity?.SetTag("peervault.bytes", entry.SealedLength);
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            await using var sealedObject = store.OpenSealed(entry);
-            var reply = await session.SendStreamAsync(new StoreReplica(entry.ToWire()), sealedObject, ReplyTimeout(entry.SealedLength), cancellationToken);
-            metrics.Replicated(entry.SealedLength, "sent");
-            metrics.ReplicationFinished(Stopwatch.GetElapsedTime(started), "stored");
-            return reply.Outcome;
-        }
-        catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
-        {
-            NodeTracing.Fail(activity, ex);
-            metrics.ReplicationFinished(Stopwatch.GetElapsedTime(started), "failed");
-            throw;
-        }
+        await using var sealedObject = store.OpenSealed(entry);
+        return await SendReplicaAsync(session, activity, new StoreReplica(entry.ToWire()), sealedObject, entry.SealedLength, cancellationToken);
     }
 
     /// <summary>
@@ -55,12 +41,19 @@ public sealed class ReplicaClient(PeerConnections connections, ObjectStore store
         ArgumentNullException.ThrowIfNull(objectId);
         var session = SessionOf(target);
         using var activity = tracing.StartPeerCall("ReplicateObject", key, session.Peer.Name, session.RemoteEndPoint);
+        var outcome = await SendReplicaAsync(session, activity, new ReplicateObject(key, size, sealedLength), sealedThenEntry, sealedLength, cancellationToken);
+        activity?.SetTag("peervault.object_id", objectId());
+        return outcome;
+    }
+
+    /// <summary>One replica transfer, whichever message carries it: the bytes, the answer, the metrics.</summary>
+    private async Task<string> SendReplicaAsync(PeerSession session, Activity? activity, PeerRequest<ReplicaStored> request, Stream body, long sealedLength, CancellationToken cancellationToken)
+    {
         activity?.SetTag("peervault.bytes", sealedLength);
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var reply = await session.SendStreamAsync(new ReplicateObject(key, size, sealedLength), sealedThenEntry, ReplyTimeout(sealedLength), cancellationToken);
-            activity?.SetTag("peervault.object_id", objectId());
+            var reply = await session.SendStreamAsync(request, body, ReplyTimeout(sealedLength), cancellationToken);
             metrics.Replicated(sealedLength, "sent");
             metrics.ReplicationFinished(Stopwatch.GetElapsedTime(started), "stored");
             return reply.Outcome;

@@ -72,14 +72,17 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     public async Task<ApplyOutcome> AcceptReplicaAsync(IndexEntry announced, Stream sealedBytes, CancellationToken cancellationToken)
     {
         await using var copy = BeginCopy(announced, sealedBytes);
-        long size;
-        using (var write = tracing.StartStep("WriteReplica"))
-        {
-            size = await cipher.VerifyAsync(copy, cancellationToken);
-            write?.SetTag("peervault.bytes", copy.Writer.Length);
-        }
-
+        var size = await VerifyCopyAsync(copy, cancellationToken);
         return await KeepCopyAsync(copy, size, cancellationToken);
+    }
+
+    /// <summary>Reads a copy through, verifying every chunk as it is written (the replica's write step); returns the plaintext size.</summary>
+    private async Task<long> VerifyCopyAsync(ReplicaCopyStream copy, CancellationToken cancellationToken)
+    {
+        using var write = tracing.StartStep("WriteReplica");
+        var size = await cipher.VerifyAsync(copy, cancellationToken);
+        write?.SetTag("peervault.bytes", copy.Writer.Length);
+        return size;
     }
 
     /// <summary>
@@ -101,12 +104,7 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
 
         var provisional = new IndexEntry { Key = key, Version = ObjectVersion.Zero, SealedLength = sealedLength };
         await using var copy = new ReplicaCopyStream(provisional, new LengthLimitedStream(body, sealedLength), blobs.CreateWriter());
-        long size;
-        using (var write = tracing.StartStep("WriteReplica"))
-        {
-            size = await cipher.VerifyAsync(copy, cancellationToken);
-            write?.SetTag("peervault.bytes", copy.Writer.Length);
-        }
+        var size = await VerifyCopyAsync(copy, cancellationToken);
 
         var entry = await readEntry(cancellationToken);
         if (!string.Equals(entry.Key, key, StringComparison.Ordinal) || entry.Deleted || !BlobId.TryParse(entry.BlobId, out _))

@@ -4,7 +4,7 @@ namespace PeerVault.Node.Storage;
 /// The part every forward-only, asynchronous, read-only stream repeats: subclasses implement
 /// <see cref="ReadAsync(Memory{byte}, CancellationToken)"/> and nothing else.
 /// </summary>
-internal abstract class ReadOnlyStream : Stream
+public abstract class ReadOnlyStream : Stream
 {
     public override bool CanRead => true;
 

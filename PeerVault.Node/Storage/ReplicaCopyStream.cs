@@ -14,7 +14,7 @@ namespace PeerVault.Node.Storage;
 /// Nothing is visible in the store until that call commits the blob; disposing an uncommitted copy
 /// deletes the temporary file. The inner stream stays the caller's.
 /// </summary>
-public sealed class ReplicaCopyStream : Stream
+public sealed class ReplicaCopyStream : ReadOnlyStream
 {
     private const int BlockSize = 256 * 1024;
     private const int BlocksInFlight = 4;
@@ -50,20 +50,6 @@ public sealed class ReplicaCopyStream : Stream
 
     internal BlobWriteStream Writer { get; }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await _inner.ReadAsync(buffer, cancellationToken);
@@ -78,9 +64,6 @@ public sealed class ReplicaCopyStream : Stream
 
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <summary>Hands the last partial block to the writer and waits until every block is written; a failure is kept, not thrown.</summary>
     internal async Task FinishWriteAsync()
@@ -153,18 +136,6 @@ public sealed class ReplicaCopyStream : Stream
             }
         }
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override async ValueTask DisposeAsync()
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using PeerVault.Node.Storage;
 using PeerVault.Tests.Infrastructure;
 
 namespace PeerVault.Tests.Cluster;
@@ -109,27 +110,13 @@ public sealed class PipelinedReplicationTests
     private static string[] TemporaryFiles(TestNode node) => Directory.GetFiles(Path.Combine(node.Store.Blobs.Root, "tmp"));
 
     /// <summary>A request body that stops after <c>pauseAt</c> bytes until the test resumes it.</summary>
-    private sealed class GatedStream(byte[] bytes, int pauseAt) : Stream
+    private sealed class GatedStream(byte[] bytes, int pauseAt) : ReadOnlyStream
     {
         private readonly TaskCompletionSource _resume = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly SemaphoreSlim _paused = new(0, 1);
         private int _position;
 
         public SemaphoreSlim Paused => _paused;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => bytes.Length;
-
-        public override long Position
-        {
-            get => _position;
-            set => throw new NotSupportedException();
-        }
 
         public void Resume() => _resume.TrySetResult();
 
@@ -147,21 +134,6 @@ public sealed class PipelinedReplicationTests
             _position += count;
             return count;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using PeerVault.Node.Diagnostics;
 using PeerVault.Node.Security;
 using PeerVault.Node.Storage;
 using PeerVault.Tests.Infrastructure;
@@ -15,11 +13,9 @@ public sealed class BlobGroupCommitTests
     public async Task Concurrent_blob_writes_share_file_system_flushes_and_every_blob_is_whole_after_a_restart()
     {
         using var directory = new TempDirectory();
-        var keys = new KeyRing(ClusterKey.Generate(), new EpochClock(TimeProvider.System, TimeSpan.FromHours(24)));
-        var self = new NodeIdentity(Guid.NewGuid(), "node1");
-        var blobs = new BlobStore(directory.Path);
-        using var index = new KeyIndex(directory.Sub(KeyIndex.FileName), NullLogger.Instance);
-        var store = new ObjectStore(blobs, index, new ObjectCipher(keys), new NodeTracing(self), NullLogger<ObjectStore>.Instance);
+        var store = TestStores.Open(directory.Path, ClusterKey.Generate());
+        using var index = store.Index;
+        var blobs = store.Blobs;
         const int writers = 64;
 
         // Leases held: a blob no entry references is released when its lease ends.

@@ -1,7 +1,5 @@
 using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
 using PeerVault.Node.Cluster.Versions;
-using PeerVault.Node.Diagnostics;
 using PeerVault.Node.Security;
 using PeerVault.Node.Storage;
 using PeerVault.Tests.Infrastructure;
@@ -20,10 +18,8 @@ public sealed class CrashSafetyTests
 
     private static (ObjectStore Store, KeyIndex Index, BlobStore Blobs) Open(string root)
     {
-        var keys = new KeyRing(Key, new EpochClock(TimeProvider.System, TimeSpan.FromHours(24)));
-        var blobs = new BlobStore(root);
-        var index = new KeyIndex(Path.Combine(root, KeyIndex.FileName), NullLogger.Instance);
-        return (new ObjectStore(blobs, index, new ObjectCipher(keys), new NodeTracing(Self), NullLogger<ObjectStore>.Instance), index, blobs);
+        var store = TestStores.Open(root, Key, Self);
+        return (store, store.Index, store.Blobs);
     }
 
     /// <summary>What a node does for a client's PUT on one replica: seal, then make the entry current.</summary>

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using PeerVault.Node.Cluster.Versions;
-using PeerVault.Node.Diagnostics;
 using PeerVault.Node.Security;
 using PeerVault.Node.Storage;
 using PeerVault.Tests.Infrastructure;
@@ -146,13 +144,7 @@ public sealed class ReplicaCopyStreamTests
         Assert.Empty(store.Blobs.EnumerateBlobs());
     }
 
-    private static ObjectStore Open(string root)
-    {
-        var keys = new KeyRing(Key, new EpochClock(TimeProvider.System, TimeSpan.FromHours(24)));
-        var blobs = new BlobStore(root);
-        var index = new KeyIndex(Path.Combine(root, KeyIndex.FileName), NullLogger.Instance);
-        return new ObjectStore(blobs, index, new ObjectCipher(keys), new NodeTracing(Self), NullLogger<ObjectStore>.Instance);
-    }
+    private static ObjectStore Open(string root) => TestStores.Open(root, Key, Self);
 
     /// <summary>Seals <paramref name="content"/> on another node's store; returns its entry and sealed bytes (small objects only).</summary>
     private static async Task<(IndexEntry Entry, byte[] Sealed)> SealElsewhereAsync(TempDirectory directory, byte[] content)
