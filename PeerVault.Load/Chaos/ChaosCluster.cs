@@ -181,6 +181,15 @@ internal sealed class ChaosCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>The clock offset (seconds) the node runs with from its next start.</summary>
+    public void SetClock(ChaosNode node, double seconds)
+    {
+        if (seconds != 0 || ClockLibrary is not null)
+        {
+            NodeClock.Set(node.Process, ClockLibrary ?? throw new InvalidOperationException("Moving a node's clock needs libfaketime."), seconds);
+        }
+    }
+
     /// <summary>Removes the node's data directory (whether it runs or not).</summary>
     public static void Wipe(ChaosNode node)
     {
@@ -202,14 +211,17 @@ internal sealed class ChaosCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Polls until every member answers <c>/v1/cluster</c> and sees every member alive, learning each one's id.</summary>
-    public async Task<bool> WaitUntilAllSeeAllAsync(ChaosApi api, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls until every member answers <c>/v1/cluster</c> and sees every member alive (or only those of
+    /// <paramref name="seeEachOther"/> see each other), learning each one's id.
+    /// </summary>
+    public async Task<bool> WaitUntilAllSeeAllAsync(ChaosApi api, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlySet<string>? seeEachOther = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
             var members = Members;
-            var names = members.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+            var names = seeEachOther ?? members.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
             var all = true;
             foreach (var node in members)
             {
@@ -224,7 +236,7 @@ internal sealed class ChaosCluster : IAsyncDisposable
                     .Where(m => m.GetProperty("state").GetString() == "alive")
                     .Select(m => m.GetProperty("name").GetString())
                     .ToHashSet(StringComparer.Ordinal);
-                all &= names.IsSubsetOf(alive!);
+                all &= !names.Contains(node.Name) || names.IsSubsetOf(alive!);
             }
 
             if (all)
@@ -236,6 +248,21 @@ internal sealed class ChaosCluster : IAsyncDisposable
         }
 
         return false;
+    }
+
+    /// <summary>Each member's view of the others: one line per member, e.g. <c>node1 sees node2 alive, node3 suspect</c>.</summary>
+    public async Task<IReadOnlyList<string>> ViewsAsync(ChaosApi api, CancellationToken cancellationToken)
+    {
+        var views = new List<string>();
+        foreach (var node in Members)
+        {
+            var description = await api.DescribeAsync(node.Endpoint, TimeSpan.FromSeconds(3), cancellationToken);
+            views.Add(description is { } d
+                ? $"{node.Name} sees " + string.Join(", ", d.GetProperty("members").EnumerateArray().Where(m => !m.GetProperty("self").GetBoolean()).Select(m => $"{m.GetProperty("name").GetString()} {m.GetProperty("state").GetString()}"))
+                : $"{node.Name} does not answer /v1/cluster");
+        }
+
+        return views;
     }
 
     /// <summary>R in effect and W, as the first member that answers reports them.</summary>
@@ -300,23 +327,13 @@ internal sealed class ChaosCluster : IAsyncDisposable
             dataDirectory = Path.Combine(mount, "data");
         }
 
-        string? clockFile = null;
         var environment = new Dictionary<string, string>(_environment, StringComparer.Ordinal)
         {
             ["PEERVAULT_ADVERTISE_ADDRESS"] = place.PeerAddress,
         };
-        if (ClockLibrary is not null)
-        {
-            clockFile = Path.Combine(WorkDirectory, $"{name}.clock");
-            NodeClock.Set(clockFile, clockOffset);
-            foreach (var (variable, value) in NodeClock.Environment(ClockLibrary, clockFile))
-            {
-                environment[variable] = value;
-            }
-        }
-
         var process = new LocalNode(name, _assembly, WorkDirectory, place.HttpPort, place.PeerPort, environment, place.Host, place.Launcher, dataDirectory, LogDirectory);
-        var node = new ChaosNode(number, place, process, mount, clockFile);
+        var node = new ChaosNode(number, place, process, mount);
+        SetClock(node, clockOffset);
         lock (_lock)
         {
             _nodes.Add(node);

@@ -9,7 +9,7 @@ internal enum NodeState
 }
 
 /// <summary>One node of the chaos cluster: its process, its place on the network, and what the nemesis may do to it.</summary>
-internal sealed class ChaosNode(int number, NodePlace place, LocalNode process, string? diskMount, string? clockFile)
+internal sealed class ChaosNode(int number, NodePlace place, LocalNode process, string? diskMount)
 {
     public int Number { get; } = number;
 
@@ -23,9 +23,6 @@ internal sealed class ChaosNode(int number, NodePlace place, LocalNode process, 
 
     /// <summary>The tmpfs its data directory lives on (null: the work directory's disk).</summary>
     public string? DiskMount { get; } = diskMount;
-
-    /// <summary>libfaketime's timestamp file for this node (null: its clock is the machine's).</summary>
-    public string? ClockFile { get; } = clockFile;
 
     /// <summary>The id it last reported in <c>/v1/cluster</c>.</summary>
     public string? Id { get; set; }

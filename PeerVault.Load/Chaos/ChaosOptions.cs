@@ -10,8 +10,11 @@ internal sealed record ChaosOptions
           --seed N                      seed of the schedule and of every client's choices (random; printed first)
           --minutes M                   minutes of faults (3; decimals allowed); then the faults heal, the clients stop and convergence is checked
           --nodes K                     nodes to start, 3..7 (5)
-          --preset P                    all (every fault kind this machine allows, default), partition, skew (one node +10 min, one -10 min
-                                        for the whole run, no other fault), skew-small (+20 s and -20 s, issue 27), restarts
+          --preset P                    all (every fault kind this machine allows, default), partition, skew (node1 +10 min and node2
+                                        -10 min for the whole run, no other fault), skew-small (node1 +20 s for the whole run, no
+                                        other fault: issue 27), restarts (as --restarts 100)
+          --skew N:SECONDS              node N's clock this far off for the whole run, e.g. --skew 1:+20 --skew 2:-20 (repeatable;
+                                        replaces the preset's skews)
           --faults K,K,...              the fault kinds to draw from instead (kill, pause, isolate, split, bridge, skew-small, skew-large,
                                         clock-back, disk-full, wipe, wipe-restart, add-node, remove-node; groups: process, partition,
                                         clock, disk, membership, all, none)
@@ -40,6 +43,17 @@ internal sealed record ChaosOptions
     public IReadOnlySet<FaultKind>? Faults { get; init; }
 
     public int AtOnce { get; init; } = 3;
+
+    /// <summary>Clock offsets (seconds) by node number for the whole run; null: the preset's.</summary>
+    public IReadOnlyDictionary<int, double>? Skews { get; init; }
+
+    /// <summary>The skews in force: <c>--skew</c>, else the preset's.</summary>
+    public IReadOnlyDictionary<int, double> Clocks => Skews ?? Preset switch
+    {
+        "skew" => new Dictionary<int, double> { [1] = 600, [2] = -600 },
+        "skew-small" => new Dictionary<int, double> { [1] = 20 },
+        _ => new Dictionary<int, double>(),
+    };
 
     /// <summary>Restart mode (the closing note's 100 restarts); 0: the fault schedule.</summary>
     public int Restarts { get; init; }
@@ -84,6 +98,7 @@ internal sealed record ChaosOptions
                 "--preset" => options with { Preset = OneOf(name, Value(), Presets) },
                 "--faults" => options with { Faults = FaultKinds.Parse(Value()) },
                 "--at-once" => options with { AtOnce = Range(name, Value(), 1, 6) },
+                "--skew" => options with { Skews = Skew(options.Skews, name, Value()) },
                 "--restarts" => options with { Restarts = Range(name, Value(), 1, 100_000), Preset = "restarts" },
                 "--clients" => options with { Clients = Range(name, Value(), 1, 256) },
                 "--keys" => options with { Keys = Range(name, Value(), 1, 10_000) },
@@ -95,6 +110,16 @@ internal sealed record ChaosOptions
                 "--check" => options with { CheckOnly = Value() },
                 _ => throw new ArgumentException($"Unknown option {name}."),
             };
+        }
+
+        if (options.Preset == "restarts" && options.Restarts == 0)
+        {
+            options = options with { Restarts = 100 };
+        }
+
+        if (options.Clocks.Keys.Any(n => n > options.Nodes))
+        {
+            throw new ArgumentException("--skew names a node beyond --nodes.");
         }
 
         if (options.LargeMiB is 1)
@@ -111,6 +136,19 @@ internal sealed record ChaosOptions
     }
 
     public static readonly IReadOnlyList<string> Presets = ["all", "partition", "skew", "skew-small", "restarts"];
+
+    private static Dictionary<int, double> Skew(IReadOnlyDictionary<int, double>? skews, string name, string text)
+    {
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0
+            || !int.TryParse(text.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var node) || node < 1
+            || !double.TryParse(text.AsSpan(colon + 1), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds))
+        {
+            throw new ArgumentException($"{name}: '{text}' is not NODE:SECONDS (e.g. 1:+20).");
+        }
+
+        return new Dictionary<int, double>(skews ?? new Dictionary<int, double>()) { [node] = seconds };
+    }
 
     private static string OneOf(string name, string text, IReadOnlyList<string> allowed)
         => allowed.Contains(text, StringComparer.Ordinal) ? text : throw new ArgumentException($"{name} is one of {string.Join(", ", allowed)}.");

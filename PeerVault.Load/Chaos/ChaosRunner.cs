@@ -78,10 +78,17 @@ internal static class ChaosRunner
                     abort);
                 using var api = new ChaosApi(cluster.ApiKey, runId);
                 output.WriteLine($"nodes: {string.Join(", ", cluster.Members.Select(n => $"{n.Name} {n.Endpoint} (peers {n.Place.PeerAddress})"))}; logs in {cluster.LogDirectory}");
-                if (!await cluster.WaitUntilAllSeeAllAsync(api, TimeSpan.FromSeconds(90), abort))
+                // A node whose clock is off by more than the handshake allows never connects: the others must see each other, it must answer.
+                var unskewed = cluster.Members.Where(n => !clocks.ContainsKey(n.Number)).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+                if (!await cluster.WaitUntilAllSeeAllAsync(api, TimeSpan.FromSeconds(90), abort, unskewed))
                 {
                     output.WriteLine($"the nodes did not all come up and see each other within 90 s; logs in {cluster.LogDirectory}");
                     return new ChaosOutcome(EmptyReport(), outputDirectory, historyPath, string.Empty, CouldNotStart);
+                }
+
+                foreach (var view in await cluster.ViewsAsync(api, abort))
+                {
+                    output.WriteLine($"  {view}");
                 }
 
                 history = await RunWorkloadAsync(options, cluster, api, random, runId, plan, kinds, skipped, clocks, network.Description, historyPath, notes, output, abort);
@@ -125,7 +132,7 @@ internal static class ChaosRunner
         var report = HistoryChecker.Check(history);
         var picture = Path.Combine(outputDirectory, "latency.svg");
         LatencyPlot.Write(history, report, picture);
-        File.WriteAllText(Path.Combine(outputDirectory, "summary.json"), JsonSerializer.Serialize(report, ChaosJsonContext.Default.CheckReport));
+        File.WriteAllText(Path.Combine(outputDirectory, "summary.json"), JsonSerializer.Serialize(report, ChaosJsonContext.Readable.CheckReport));
         File.WriteAllLines(Path.Combine(outputDirectory, "anomalies.txt"), report.Anomalies.Select(a => $"{a.Kind} {a.Key} at {a.AtMs / 1000:0.000} s: {a.Message}"));
         ChaosSummary.Print(output, history, report, notes, historyPath, picture);
         return new ChaosOutcome(report, outputDirectory, historyPath, picture, report.Passed ? NoAnomaly : Anomalies);
@@ -197,7 +204,7 @@ internal static class ChaosRunner
             if (driver.ReadyToWriteMs.Count > 0)
             {
                 var sorted = driver.ReadyToWriteMs.Order().ToList();
-                notes.Add(string.Create(CultureInfo.InvariantCulture, $"restarts: {sorted.Count}; readiness → write invoked: median {sorted[sorted.Count / 2]:0.0} ms, max {sorted[^1]:0.0} ms, {sorted.Count(ms => ms > 100)} over 100 ms"));
+                notes.Add(string.Create(CultureInfo.InvariantCulture, $"restarts: {sorted.Count}; from the last /health poll that was not ready to the write through the node: median {sorted[sorted.Count / 2]:0.0} ms, max {sorted[^1]:0.0} ms, {sorted.Count(ms => ms > 100)} over 100 ms"));
             }
         }
         else
@@ -290,12 +297,7 @@ internal static class ChaosRunner
             "skew" or "skew-small" or "restarts" => FaultKinds.Parse("none"),
             _ => FaultKinds.Parse("all"),
         };
-        var clocks = options.Preset switch
-        {
-            "skew" => new Dictionary<int, double> { [1] = 600, [2] = -600 },
-            "skew-small" => new Dictionary<int, double> { [1] = 20, [2] = -20 },
-            _ => [],
-        };
+        var clocks = options.Clocks;
         var library = NodeClock.Library();
         var kinds = new HashSet<FaultKind>();
         var skipped = new List<string>();

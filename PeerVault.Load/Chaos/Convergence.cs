@@ -22,7 +22,7 @@ internal static class Convergence
                 var keys = new List<string>();
                 foreach (var key in workload.Keys)
                 {
-                    keys.Add(await api.HeadAsync(node.Endpoint, key, workload.Timeout, cancellationToken));
+                    keys.Add(await api.HeadAsync(node.Endpoint, key, TimeSpan.FromSeconds(5), cancellationToken));
                 }
 
                 var listing = await api.ListAsync(node.Endpoint, workload.Prefix, workload.Timeout, cancellationToken);
@@ -59,6 +59,6 @@ internal static class Convergence
 
     public static string Describe(double? agreedMs, double lastHealMs)
         => agreedMs is { } at
-            ? string.Create(CultureInfo.InvariantCulture, $"every node agreed {Math.Max(0, at - lastHealMs) / 1000:0.0} s after the last fault healed")
-            : "the nodes did not all agree within the deadline";
+            ? string.Create(CultureInfo.InvariantCulture, $"every node agreed at {at / 1000:0.0} s{(lastHealMs > 0 ? $", {(at - lastHealMs) / 1000:0.0} s after the last fault healed (the clients ran until shortly before)" : string.Empty)}")
+            : string.Create(CultureInfo.InvariantCulture, $"the nodes did not all agree by {(lastHealMs / 1000) + 60:0.0} s, 60 s after the last fault healed");
 }

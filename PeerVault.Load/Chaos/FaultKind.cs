@@ -24,7 +24,7 @@ internal enum FaultKind
     /// <summary>A node's wall clock 10 minutes ahead or behind.</summary>
     SkewLarge,
 
-    /// <summary>A node's wall clock steps back by seconds, then forward again.</summary>
+    /// <summary>A node restarted with its wall clock 5 to 25 s behind where it was (a clock stepped back, still inside the handshake's window), then with the right one.</summary>
     ClockBack,
 
     /// <summary>The node's data directory's volume (a small tmpfs) filled, then freed.</summary>

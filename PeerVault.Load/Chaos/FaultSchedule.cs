@@ -137,7 +137,7 @@ internal static class FaultSchedule
     {
         FaultKind.SkewSmall => random.Next(2) == 0 ? 20 : -20,
         FaultKind.SkewLarge => random.Next(2) == 0 ? 600 : -600,
-        FaultKind.ClockBack => -random.Next(5, 61),
+        FaultKind.ClockBack => -random.Next(5, 26),
         _ => 0,
     };
 
@@ -146,7 +146,7 @@ internal static class FaultSchedule
         FaultKind.Kill => string.Create(CultureInfo.InvariantCulture, $"SIGKILL {node}, start it again on its data after {duration / 1000:0.0} s"),
         FaultKind.Pause => string.Create(CultureInfo.InvariantCulture, $"SIGSTOP {node} for {duration / 1000:0.0} s"),
         FaultKind.SkewSmall or FaultKind.SkewLarge => $"restart {node} with its clock {NodeClock.Describe(seconds)}, then restart it with the right clock",
-        FaultKind.ClockBack => $"{node}'s clock steps back {Math.Abs(seconds):0} s while it runs, then forward again",
+        FaultKind.ClockBack => $"restart {node} with its clock {Math.Abs(seconds):0} s behind where it was (a clock stepped back), then with the right clock",
         FaultKind.DiskFull => $"fill {node}'s volume, then free it",
         FaultKind.Wipe => $"rm -rf {node}'s data directory while it runs",
         FaultKind.WipeRestart => $"SIGKILL {node}, rm -rf its data directory, start it empty",

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace PeerVault.Load.Chaos;
@@ -63,7 +65,17 @@ internal sealed record FaultLine(
     IReadOnlyList<IReadOnlyList<string>>? Blocked,
     IReadOnlyList<string>? Members) : HistoryLine;
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(HistoryLine))]
 [JsonSerializable(typeof(CheckReport))]
-internal sealed partial class ChaosJsonContext : JsonSerializerContext;
+internal sealed partial class ChaosJsonContext : JsonSerializerContext
+{
+    /// <summary>The same, writing '+', '&lt;' and non-ASCII as they are: the history is read by people too, never embedded in HTML.</summary>
+    public static ChaosJsonContext Readable { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

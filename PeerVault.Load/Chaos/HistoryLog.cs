@@ -116,5 +116,5 @@ internal sealed class HistoryLog : IDisposable
         }
     }
 
-    private void Write(HistoryLine line) => _writer.WriteLine(JsonSerializer.Serialize(line, ChaosJsonContext.Default.HistoryLine));
+    private void Write(HistoryLine line) => _writer.WriteLine(JsonSerializer.Serialize(line, ChaosJsonContext.Readable.HistoryLine));
 }

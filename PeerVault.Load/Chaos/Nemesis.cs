@@ -128,11 +128,8 @@ internal sealed class Nemesis(ChaosCluster cluster, ChaosApi api, HistoryLog log
 
                 await ApplyPartitionsAsync(cancellationToken);
                 break;
-            case FaultKind.SkewSmall or FaultKind.SkewLarge:
+            case FaultKind.SkewSmall or FaultKind.SkewLarge or FaultKind.ClockBack:
                 await RestartWithClockAsync(node!, Base(node!) + fault.ClockSeconds, cancellationToken);
-                break;
-            case FaultKind.ClockBack:
-                NodeClock.Set(node!.ClockFile!, Base(node) + fault.ClockSeconds);
                 break;
             case FaultKind.DiskFull:
                 var free = await Task.Run(() => DiskFiller.Fill(node!.DiskMount!), cancellationToken);
@@ -180,12 +177,9 @@ internal sealed class Nemesis(ChaosCluster cluster, ChaosApi api, HistoryLog log
 
                 await ApplyPartitionsAsync(cancellationToken);
                 return "links restored";
-            case FaultKind.SkewSmall or FaultKind.SkewLarge:
+            case FaultKind.SkewSmall or FaultKind.SkewLarge or FaultKind.ClockBack:
                 await RestartWithClockAsync(node!, Base(node!), cancellationToken);
                 return $"{node!.Name} restarted with its clock {NodeClock.Describe(Base(node))}";
-            case FaultKind.ClockBack:
-                NodeClock.Set(node!.ClockFile!, Base(node));
-                return $"{node.Name}'s clock back to {NodeClock.Describe(Base(node))}";
             case FaultKind.DiskFull:
                 DiskFiller.Free(node!.DiskMount!);
                 return $"{node.Name}'s volume freed";
@@ -207,7 +201,7 @@ internal sealed class Nemesis(ChaosCluster cluster, ChaosApi api, HistoryLog log
     private async Task RestartWithClockAsync(ChaosNode node, double seconds, CancellationToken cancellationToken)
     {
         await ChaosCluster.StopAsync(node, cancellationToken);
-        NodeClock.Set(node.ClockFile!, seconds);
+        cluster.SetClock(node, seconds);
         cluster.Start(node);
         WatchIdentity(node, cancellationToken);
     }

@@ -9,7 +9,10 @@ namespace PeerVault.Load.Chaos;
 /// </summary>
 internal sealed class RestartDriver(ChaosCluster cluster, Workload workload, Nemesis nemesis, ChaosApi api, Random random, TextWriter output)
 {
-    /// <summary>Milliseconds from each readiness to the invocation of the write through that node.</summary>
+    /// <summary>
+    /// For each restart, at most how long after the node became ready the write through it was
+    /// invoked: from the start of the last poll of <c>/health</c> that was not ready.
+    /// </summary>
     public List<double> ReadyToWriteMs { get; } = [];
 
     public async Task RunAsync(int count, CancellationToken cancellationToken)
@@ -27,9 +30,17 @@ internal sealed class RestartDriver(ChaosCluster cluster, Workload workload, Nem
             cluster.Start(node);
             log.FaultHealed(fault, $"{node.Name} started again");
 
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            while (!await api.ReadyAsync(node.Endpoint, TimeSpan.FromSeconds(1), cancellationToken) && DateTime.UtcNow < deadline)
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+            var notReady = log.NowMs;
+            while (DateTime.UtcNow < deadline)
             {
+                var polled = log.NowMs;
+                if (await api.ReadyAsync(node.Endpoint, TimeSpan.FromSeconds(1), cancellationToken))
+                {
+                    break;
+                }
+
+                notReady = polled;
                 await Task.Delay(5, cancellationToken);
             }
 
@@ -37,7 +48,7 @@ internal sealed class RestartDriver(ChaosCluster cluster, Workload workload, Nem
             var operation = put
                 ? await workload.PutAsync(client.Name, node, key, client.Value(key, random.Next(0, 512)), cancellationToken)
                 : await workload.DeleteAsync(client.Name, node, key, cancellationToken);
-            ReadyToWriteMs.Add(operation.InvokeMs - ready);
+            ReadyToWriteMs.Add(operation.InvokeMs - notReady);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{log.NowMs / 1000,6:0.0}s] restart {i}/{count}: {node.Name} ready at {ready / 1000:0.000} s; {operation}"));
             nemesis.WatchIdentity(node, cancellationToken);
             await Task.Delay(random.Next(1000, 3000), cancellationToken);
