@@ -190,12 +190,34 @@ internal sealed class ChaosCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Removes the node's data directory (whether it runs or not).</summary>
+    /// <summary>
+    /// Removes the node's data directory (whether it runs or not): renamed away first, so it vanishes
+    /// at once as the node sees it (a plain recursive delete races with the files a running node
+    /// keeps creating), then deleted. Files the node holds open live on until it closes them, as
+    /// after <c>rm -rf</c>.
+    /// </summary>
     public static void Wipe(ChaosNode node)
     {
-        if (Directory.Exists(node.Process.DataDirectory))
+        var directory = node.Process.DataDirectory;
+        if (!Directory.Exists(directory))
         {
-            Directory.Delete(node.Process.DataDirectory, recursive: true);
+            return;
+        }
+
+        var gone = $"{directory}.wiped-{Guid.NewGuid():N}";
+        Directory.Move(directory, gone);
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            try
+            {
+                Directory.Delete(gone, recursive: true);
+                return;
+            }
+            catch (IOException)
+            {
+                // The node still writes into a file it had open: try again; the run's cleanup takes what is left.
+                Thread.Sleep(100);
+            }
         }
     }
 

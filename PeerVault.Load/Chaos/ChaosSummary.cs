@@ -73,15 +73,17 @@ internal static class ChaosSummary
             console.WriteLine($"note: {note}");
         }
 
-        foreach (var anomaly in report.Anomalies.Where(a => a.Fails).Take(12))
+        // The first three of each kind, so one frequent kind does not hide the others.
+        var shown = report.Anomalies.Where(a => a.Fails).GroupBy(a => a.Kind).SelectMany(g => g.Take(3)).OrderBy(a => a.AtMs).ToList();
+        foreach (var anomaly in shown)
         {
             console.WriteLine($"  {anomaly.Kind}: {anomaly.Message}");
         }
 
         var failing = report.Anomalies.Count(a => a.Fails);
-        if (failing > 12)
+        if (failing > shown.Count)
         {
-            console.WriteLine($"  … and {failing - 12} more in anomalies.txt");
+            console.WriteLine($"  … and {failing - shown.Count} more in anomalies.txt");
         }
 
         console.WriteLine($"history: {historyPath}");
