@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-  dotnet run -c Release --project PeerVault.Load -- chaos --help 2>&1 | sed -n '/usage: PeerVault.Load chaos/,$p'
+  dotnet run -c Release --project PeerVault.Load -- chaos --help
   exit 0
 fi
 

@@ -11,6 +11,12 @@ internal static class ChaosMain
 {
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
+        if (args.Any(a => a is "--help" or "-h"))
+        {
+            output.WriteLine(ChaosOptions.Usage);
+            return 0;
+        }
+
         ChaosOptions options;
         try
         {

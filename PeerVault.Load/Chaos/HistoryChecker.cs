@@ -183,9 +183,30 @@ internal static class HistoryChecker
         private List<Operation> _ackedByCompletion = [];
         private Operation?[] _latestStartedBefore = [];
         private Dictionary<string, Operation> _putsByVersion = [];
+        private List<Operation> _deletesByInvocation = [];
+        private (Operation? First, Operation? Second)[] _latestEndingDeletes = [];
 
         public void Run()
         {
+            // For absence: the two DELETEs that end last among those begun so far (two, so a DELETE can leave itself out).
+            _deletesByInvocation = [.. _writes.Where(w => w.Kind == OpKind.Delete).OrderBy(w => w.InvokeMs)];
+            _latestEndingDeletes = new (Operation?, Operation?)[_deletesByInvocation.Count];
+            (Operation? First, Operation? Second) top = (null, null);
+            for (var i = 0; i < _deletesByInvocation.Count; i++)
+            {
+                var delete = _deletesByInvocation[i];
+                if (top.First is null || EffectiveEnd(delete) > EffectiveEnd(top.First))
+                {
+                    top = (delete, top.First);
+                }
+                else if (top.Second is null || EffectiveEnd(delete) > EffectiveEnd(top.Second))
+                {
+                    top = (top.First, delete);
+                }
+
+                _latestEndingDeletes[i] = top;
+            }
+
             _putsByVersion = _writes.Where(w => w.Kind == OpKind.Put && w.Version is not null).GroupBy(w => w.Version!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             _ackedByCompletion = [.. _writes.Where(w => w.Outcome == OpOutcome.Ok).OrderBy(w => w.CompleteMs)];
             _latestStartedBefore = new Operation?[_ackedByCompletion.Count];
@@ -296,18 +317,7 @@ internal static class HistoryChecker
             else
             {
                 // The initial absence (acknowledged before everything) or any DELETE that may have applied by then.
-                candidateEnd = double.NegativeInfinity;
-                foreach (var delete in _writes)
-                {
-                    if (delete.Kind == OpKind.Delete && delete != excluded && delete.InvokeMs < read.EndMs)
-                    {
-                        var end = delete.Outcome == OpOutcome.Ok ? delete.CompleteMs!.Value : double.PositiveInfinity;
-                        if (end > candidateEnd)
-                        {
-                            (candidateEnd, source) = (end, delete);
-                        }
-                    }
-                }
+                (candidateEnd, source) = LatestEndingDeleteBefore(read.EndMs, excluded);
             }
 
             if (LatestAcknowledgedBefore(read.InvokeMs) is not { } newer || candidateEnd >= newer.InvokeMs)
@@ -335,18 +345,37 @@ internal static class HistoryChecker
             Report(kind, read, what, source, newer);
         }
 
+        /// <summary>
+        /// Of the DELETEs that began before <paramref name="time"/> (not <paramref name="excluded"/>),
+        /// the one that ended last (never, if indeterminate), and when; none: minus infinity, the initial absence.
+        /// </summary>
+        private (double End, Operation? Delete) LatestEndingDeleteBefore(double time, Operation? excluded)
+        {
+            var index = LastBefore(_deletesByInvocation, d => d.InvokeMs, time);
+            if (index < 0)
+            {
+                return (double.NegativeInfinity, null);
+            }
+
+            var (first, second) = _latestEndingDeletes[index];
+            var best = first == excluded ? second : first;
+            return best is null ? (double.NegativeInfinity, null) : (EffectiveEnd(best), best);
+        }
+
+        private static double EffectiveEnd(Operation write) => write.Outcome == OpOutcome.Ok ? write.CompleteMs!.Value : double.PositiveInfinity;
+
         /// <summary>The acknowledged write that began last among those acknowledged before <paramref name="time"/>.</summary>
         private Operation? LatestAcknowledgedBefore(double time)
-            => LastCompletedBefore(_ackedByCompletion, time) is var found and >= 0 ? _latestStartedBefore[found] : null;
+            => LastBefore(_ackedByCompletion, o => o.CompleteMs!.Value, time) is var found and >= 0 ? _latestStartedBefore[found] : null;
 
-        /// <summary>The index of the last of <paramref name="byCompletion"/> (sorted by completion) that completed before <paramref name="time"/>; -1 if none did.</summary>
-        private static int LastCompletedBefore(List<Operation> byCompletion, double time)
+        /// <summary>The index of the last of <paramref name="sorted"/> (sorted by <paramref name="moment"/>) whose moment is before <paramref name="time"/>; -1 if none.</summary>
+        private static int LastBefore(List<Operation> sorted, Func<Operation, double> moment, double time)
         {
-            int low = 0, high = byCompletion.Count - 1, found = -1;
+            int low = 0, high = sorted.Count - 1, found = -1;
             while (low <= high)
             {
                 var middle = (low + high) / 2;
-                if (byCompletion[middle].CompleteMs < time)
+                if (moment(sorted[middle]) < time)
                 {
                     found = middle;
                     low = middle + 1;
@@ -372,7 +401,7 @@ internal static class HistoryChecker
 
             foreach (var write in versioned)
             {
-                var before = LastCompletedBefore(versioned, write.InvokeMs);
+                var before = LastBefore(versioned, o => o.CompleteMs!.Value, write.InvokeMs);
                 if (before < 0 || string.CompareOrdinal(highest[before].Version, write.Version) < 0)
                 {
                     continue;

@@ -81,12 +81,12 @@ internal sealed class HistoryLog : IDisposable
         }
     }
 
-    /// <summary>Records a fault's start; returns its id for <see cref="FaultHealed"/>.</summary>
-    public long FaultStarted(string kind, IReadOnlyList<string> nodes, string detail, IReadOnlyList<IReadOnlyList<string>>? blocked = null, IReadOnlyList<string>? members = null)
+    /// <summary>Records a fault's start (now, or at <paramref name="atMs"/> when it is learned of later); returns its id for <see cref="FaultHealed"/>.</summary>
+    public long FaultStarted(string kind, IReadOnlyList<string> nodes, string detail, IReadOnlyList<IReadOnlyList<string>>? blocked = null, IReadOnlyList<string>? members = null, double? atMs = null)
     {
         lock (_lock)
         {
-            var line = new FaultLine(++_nextFault, "start", kind, nodes, detail, NowMs, blocked, members);
+            var line = new FaultLine(++_nextFault, "start", kind, nodes, detail, atMs ?? NowMs, blocked, members);
             Write(line);
             History.Apply(line, _operations, _faults);
             return line.Fault;

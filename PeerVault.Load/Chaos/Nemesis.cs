@@ -44,6 +44,8 @@ internal sealed class Nemesis(ChaosCluster cluster, ChaosApi api, HistoryLog log
     /// <summary>After a node is started: learn its id once it answers, and record a new one as a membership change.</summary>
     public void WatchIdentity(ChaosNode node, CancellationToken cancellationToken)
     {
+        // The change began when the node started, not when it was noticed.
+        var started = log.NowMs;
         var watch = Task.Run(
             async () =>
             {
@@ -55,7 +57,7 @@ internal sealed class Nemesis(ChaosCluster cluster, ChaosApi api, HistoryLog log
                         var id = ChaosCluster.IdOf(description);
                         if (node.Id is { } before && id != before)
                         {
-                            var fault = log.FaultStarted(FaultWindow.NewIdKind, [node.Name], $"{node.Name} came back under a new id {id?[..8]} (was {before[..8]})");
+                            var fault = log.FaultStarted(FaultWindow.NewIdKind, [node.Name], $"{node.Name} came back under a new id {id?[..8]} (was {before[..8]})", atMs: started);
                             Say($"NOTE  {node.Name} came back under a new id {id?[..8]} (was {before[..8]}): a membership change");
                             log.FaultHealed(fault, "recorded");
                         }
