@@ -287,19 +287,24 @@ internal sealed class ChaosCluster : IAsyncDisposable
         return views;
     }
 
-    /// <summary>R in effect and W, as the first member that answers reports them.</summary>
+    /// <summary>
+    /// R and W as configured: the largest any member reports (a node that knows fewer members caps
+    /// both at what it knows).
+    /// </summary>
     public async Task<(int Replicas, int WriteQuorum)> QuorumAsync(ChaosApi api, CancellationToken cancellationToken)
     {
+        int replicas = 0, writeQuorum = 0;
         foreach (var node in Members)
         {
             if (await api.DescribeAsync(node.Endpoint, TimeSpan.FromSeconds(5), cancellationToken) is { } description)
             {
                 var self = description.GetProperty("node");
-                return (self.GetProperty("configuredReplicas").GetInt32(), self.GetProperty("writeQuorum").GetInt32());
+                replicas = Math.Max(replicas, self.GetProperty("configuredReplicas").GetInt32());
+                writeQuorum = Math.Max(writeQuorum, self.GetProperty("writeQuorum").GetInt32());
             }
         }
 
-        throw new InvalidOperationException("No node answers /v1/cluster.");
+        return replicas > 0 ? (replicas, writeQuorum) : throw new InvalidOperationException("No node answers /v1/cluster.");
     }
 
     public async ValueTask DisposeAsync()

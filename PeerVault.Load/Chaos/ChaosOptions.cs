@@ -29,6 +29,7 @@ internal sealed record ChaosOptions
           --out DIR                     history, summary and picture (artifacts/chaos/seed-N)
           --loopback                    run on loopback even where network namespaces are available
           --check FILE                  only check a recorded history.jsonl again (no nodes); writes the summary and picture beside it
+          --plan                        only print the schedule the seed gives, and exit
         """;
 
     public int Seed { get; init; } = Random.Shared.Next();
@@ -74,6 +75,8 @@ internal sealed record ChaosOptions
 
     public string? CheckOnly { get; init; }
 
+    public bool PlanOnly { get; init; }
+
     /// <summary>How long after the last fault healed every node must agree (the README's promise 5).</summary>
     public TimeSpan ConvergenceDeadline { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -108,6 +111,7 @@ internal sealed record ChaosOptions
                 "--out" => options with { OutputDirectory = Value() },
                 "--loopback" => options with { Loopback = true },
                 "--check" => options with { CheckOnly = Value() },
+                "--plan" => options with { PlanOnly = true },
                 _ => throw new ArgumentException($"Unknown option {name}."),
             };
         }

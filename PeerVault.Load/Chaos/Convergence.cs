@@ -60,5 +60,7 @@ internal static class Convergence
     public static string Describe(double? agreedMs, double lastHealMs)
         => agreedMs is { } at
             ? string.Create(CultureInfo.InvariantCulture, $"every node agreed at {at / 1000:0.0} s{(lastHealMs > 0 ? $", {(at - lastHealMs) / 1000:0.0} s after the last fault healed (the clients ran until shortly before)" : string.Empty)}")
-            : string.Create(CultureInfo.InvariantCulture, $"the nodes did not all agree by {(lastHealMs / 1000) + 60:0.0} s, 60 s after the last fault healed");
+            : lastHealMs > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"the nodes did not all agree by {(lastHealMs / 1000) + 60:0.0} s, 60 s after the last fault healed")
+                : "the nodes did not all agree within 60 s after the clients stopped";
 }

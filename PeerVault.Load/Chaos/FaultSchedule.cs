@@ -16,7 +16,8 @@ internal sealed record PlannedFault(int Id, FaultKind Kind, double AtMs, double 
 
 /// <summary>
 /// Draws the schedule from the seed: groups of one to <c>atOnce</c> overlapping faults, each group
-/// followed by a quiet period, until the fault time is used up. Membership is simulated as it goes
+/// followed by a quiet period, until the fault time is used up; each fault of a kind used least so
+/// far (among those that fit), so every kind comes up once before any comes up thrice. Membership is simulated as it goes
 /// (a node added gets the next number, a removed one is never targeted again), so the names match
 /// what the run will have. The same seed and arguments give the same schedule.
 /// </summary>
@@ -34,9 +35,10 @@ internal static class FaultSchedule
         var next = nodes + 1;
         var time = fromMs;
         var ordered = kinds.Order().ToList();
+        var used = ordered.ToDictionary(k => k, _ => 0);
         while (time < toMs)
         {
-            var size = random.NextDouble() < 0.5 ? 1 : 1 + random.Next(atOnce);
+            var size = 1 + random.Next(atOnce);
             var busy = new HashSet<string>(StringComparer.Ordinal);
             var partitioned = false;
             var membershipChanged = false;
@@ -52,7 +54,11 @@ internal static class FaultSchedule
                     break;
                 }
 
-                var kind = fitting[random.Next(fitting.Count)];
+                // The kinds used least so far first, so that a run long enough has every kind at least once.
+                var fewest = fitting.Min(k => used[k]);
+                var least = fitting.Where(k => used[k] == fewest).ToList();
+                var kind = least[random.Next(least.Count)];
+                used[kind]++;
                 var at = time + random.Next(0, 5000);
                 var duration = Duration(kind, random);
                 if (at + duration > toMs)
@@ -98,7 +104,7 @@ internal static class FaultSchedule
 
             members.AddRange(added);
             members.RemoveAll(removed.Contains);
-            time = Math.Max(groupEnd, time + 1000) + random.Next(10_000, 20_000);
+            time = Math.Max(groupEnd, time + 1000) + random.Next(5_000, 15_000);
         }
 
         return plan;
