@@ -18,6 +18,7 @@ internal static class ChaosRunner
 {
     public const int NoAnomaly = 0;
     public const int Anomalies = 1;
+    /// <summary>The cluster could not be started, or the harness itself failed during the run.</summary>
     public const int CouldNotStart = 3;
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Tail = TimeSpan.FromSeconds(10);
@@ -66,6 +67,7 @@ internal static class ChaosRunner
 
             var runId = random.Next().ToString("x8", CultureInfo.InvariantCulture);
             var interrupted = false;
+            var failed = false;
             var history = (ChaosHistory?)null;
             var notes = new List<string>();
             var workDirectory = Path.Combine(Path.GetTempPath(), $"{StaleCleanup.WorkPrefix}{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
@@ -104,6 +106,12 @@ internal static class ChaosRunner
                 interrupted = true;
                 output.WriteLine("interrupted: removing what the run made, then checking the history so far");
             }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or HttpRequestException)
+            {
+                // The harness itself failed (a command, a file): say so in one line, clean up, check what was recorded.
+                failed = true;
+                output.WriteLine($"the run failed: {ex.Message.ReplaceLineEndings(" ")}; removing what the run made, then checking the history so far");
+            }
             finally
             {
                 if (cluster is not null)
@@ -124,7 +132,7 @@ internal static class ChaosRunner
 
             notes.AddRange(ClockRefusals(Path.Combine(outputDirectory, "logs")));
             var outcome = Report(history, outputDirectory, historyPath, notes, output);
-            return interrupted ? outcome with { ExitCode = Anomalies } : outcome;
+            return failed ? outcome with { ExitCode = CouldNotStart } : interrupted ? outcome with { ExitCode = Anomalies } : outcome;
         }
         finally
         {
