@@ -25,6 +25,9 @@ public static partial class ObjectEndpoints
     /// <summary>Seconds a client is told to wait before retrying a write the node's storage refused.</summary>
     public const int StorageRetryAfterSeconds = 5;
 
+    /// <summary>Seconds a client is told to wait before retrying a read or listing too few replicas answered.</summary>
+    public const int ReplicasRetryAfterSeconds = 1;
+
     public static IEndpointRouteBuilder MapObjectEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPut("/v1/objects/{**key}", PutAsync).RequireAuthorization(ApiSecurity.WritePolicy);
@@ -139,6 +142,7 @@ public static partial class ObjectEndpoints
             case ReadStatus.NotFound:
                 return Problems.NotFound(key);
             case ReadStatus.Unavailable:
+                context.Response.Headers.RetryAfter = ReplicasRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                 return Problems.Unavailable(key);
             default:
                 return Problems.NoIntactCopy(key, outcome.Problems);
@@ -192,7 +196,15 @@ public static partial class ObjectEndpoints
             return Problems.BadQuery($"limit must be a whole number from 1 to {MaxPageSize}.");
         }
 
-        return new ObjectListingResult(await listing.ListAsync(prefix, after, pageSize, context.RequestAborted));
+        try
+        {
+            return new ObjectListingResult(await listing.ListAsync(prefix, after, pageSize, context.RequestAborted));
+        }
+        catch (ListingIncompleteException ex)
+        {
+            context.Response.Headers.RetryAfter = ReplicasRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return Problems.ListingIncomplete(ex.Message);
+        }
     }
 
     private static IResult Placement(HttpContext context, Cluster.Placement.PlacementMap placement)
@@ -208,14 +220,26 @@ public static partial class ObjectEndpoints
 
     /// <summary>
     /// A write failed on this node's own disk (the directory vanished or refuses writes), not because
-    /// the client left or sent a broken body: the storage probe decides.
+    /// the client left or sent a broken body. Failures of peers are counted inside the coordinator,
+    /// so an I/O failure that reaches here is the local storage's: the storage probe runs at once
+    /// (the node turns unready if the disk is gone) and the client is told to retry, even when the
+    /// probe could put a vanished directory back (the write went with the old one).
     /// </summary>
     private static bool IsStorageFault(HttpContext context, StorageHealth storage, Exception exception)
-        => exception is StorageUnavailableException
-           || (exception is IOException or UnauthorizedAccessException
-               && exception is not BadHttpRequestException
-               && !context.RequestAborted.IsCancellationRequested
-               && !storage.ReportFault(exception));
+    {
+        if (exception is StorageUnavailableException)
+        {
+            return true;
+        }
+
+        if (exception is not (IOException or UnauthorizedAccessException) || exception is BadHttpRequestException || context.RequestAborted.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        storage.ReportFault(exception);
+        return true;
+    }
 
     private static IResult StorageUnavailable(HttpContext context, StorageHealth storage)
     {

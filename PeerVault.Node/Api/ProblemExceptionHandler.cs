@@ -1,17 +1,28 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
+using PeerVault.Node.Cluster.Membership;
 
 namespace PeerVault.Node.Api;
 
 /// <summary>
 /// The last resort: an exception no endpoint expected becomes a 500 problem with the trace id and
 /// nothing else (never a stack trace, exception text or path, in any environment); the details go
-/// to the log under that trace id.
+/// to the log under that trace id. One exception every endpoint may meet has its own answer: a node
+/// still joining its cluster (<see cref="ClusterJoiningException"/>) says 503 with Retry-After.
 /// </summary>
 internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is ClusterJoiningException joining && !httpContext.Response.HasStarted)
+        {
+            httpContext.Response.Clear();
+            httpContext.Response.Headers.RetryAfter = ClusterReadiness.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            await Problems.Joining(joining.Message).ExecuteAsync(httpContext);
+            return true;
+        }
+
         LogUnhandled(exception, httpContext.Request.Method, httpContext.Request.Path, Activity.Current?.TraceId.ToString() ?? httpContext.TraceIdentifier);
         httpContext.Response.Clear();
         await Problems.Internal().ExecuteAsync(httpContext);

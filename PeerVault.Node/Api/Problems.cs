@@ -21,7 +21,7 @@ internal static class Problems
     public static IResult WriteQuorum(string detail, IDictionary<string, object?> extensions)
         => Problem(StatusCodes.Status503ServiceUnavailable, "write-quorum", "Write quorum not reached", detail, extensions);
 
-    public static IResult Unavailable(string key) => Problem(StatusCodes.Status503ServiceUnavailable, "replicas-unreachable", "Replicas unreachable", $"None of the nodes placed to hold '{key}' could be reached; try again.");
+    public static IResult Unavailable(string key) => Problem(StatusCodes.Status503ServiceUnavailable, "replicas-unreachable", "Replicas unreachable", $"Too few of the nodes placed to hold '{key}' answered to know its newest version; try again.");
 
     public static IResult NoIntactCopy(string key, IReadOnlyList<string> problems)
         => Problem(StatusCodes.Status502BadGateway, "integrity", "Integrity failure", $"Every copy of '{key}' this node could reach failed verification: {string.Join("; ", problems)}");
@@ -37,6 +37,10 @@ internal static class Problems
     public static IResult Forbidden(string caller) => Problem(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", $"The API key '{caller}' does not have the scope this request needs.");
 
     public static IResult Internal() => Problem(StatusCodes.Status500InternalServerError, "internal", "Internal error", "The node could not handle the request; its log has the details under this trace id.");
+
+    public static IResult Joining(string detail) => Problem(StatusCodes.Status503ServiceUnavailable, "joining", "Joining the cluster", detail);
+
+    public static IResult ListingIncomplete(string detail) => Problem(StatusCodes.Status503ServiceUnavailable, "replicas-unreachable", "Replicas unreachable", detail);
 
     public static IResult StorageUnavailable(string detail) => Problem(StatusCodes.Status503ServiceUnavailable, "storage-unavailable", "Storage unavailable", detail);
 

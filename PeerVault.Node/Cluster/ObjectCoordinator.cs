@@ -25,6 +25,7 @@ public sealed partial class ObjectCoordinator(
     ReplicationStatus status,
     StorageHealth storage,
     LocalRepair localRepair,
+    ClusterReadiness readiness,
     ClusterOptions options,
     NodeTracing tracing,
     NodeMetrics metrics,
@@ -41,6 +42,7 @@ public sealed partial class ObjectCoordinator(
     public async Task<WriteReceipt> PutAsync(string key, Stream plaintext, long? length, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartOperation("PutObject", key);
+        readiness.ThrowIfJoining();
         storage.ThrowIfUnwritable();
         var targets = placement.ReplicasOf(KeyPartition.Of(key));
         var (entry, receipt) = length is { } known && targets.Any(m => !m.IsSelf)
@@ -136,6 +138,7 @@ public sealed partial class ObjectCoordinator(
     public async Task<DeleteReceipt> DeleteAsync(string key, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartOperation("DeleteObject", key);
+        readiness.ThrowIfJoining();
         storage.ThrowIfUnwritable();
         var tombstone = IndexEntry.Tombstone(key, clock.Now());
         var existed = 0;
@@ -273,6 +276,7 @@ public sealed partial class ObjectCoordinator(
     {
         ArgumentNullException.ThrowIfNull(sink);
         using var activity = tracing.StartOperation("GetObject", key);
+        readiness.ThrowIfJoining();
         var problems = new List<string>();
         var excluded = new HashSet<Guid>();
         var wide = false;
@@ -280,10 +284,16 @@ public sealed partial class ObjectCoordinator(
         {
             var view = await ResolveAsync(key, excluded, wide, cancellationToken);
             problems.AddRange(view.Problems);
+            if (!view.HasReadQuorum)
+            {
+                // Fewer placed replicas answered than a read needs: the newest acknowledged write may
+                // be on the ones that did not, so whatever the others hold could be stale.
+                return new ReadOutcome(ReadStatus.Unavailable, null, problems);
+            }
+
             if (view.Newest is not { Deleted: false } newest)
             {
-                // Nobody placed to hold the key answered: it may exist, this node cannot tell.
-                return new ReadOutcome(view.PlacedAnswered == 0 && view.Newest is null ? ReadStatus.Unavailable : ReadStatus.NotFound, view.Newest, problems);
+                return new ReadOutcome(ReadStatus.NotFound, view.Newest, problems);
             }
 
             Repair(key, view);
@@ -444,12 +454,18 @@ public sealed partial class ObjectCoordinator(
     public async Task<ReadOutcome> HeadAsync(string key, bool verify, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartOperation("HeadObject", key);
+        readiness.ThrowIfJoining();
         // Verifying may have to read a replica's copy: it needs every holder, not a quorum's.
         var view = await ResolveAsync(key, [], wide: verify, cancellationToken);
+        if (!view.HasReadQuorum)
+        {
+            return new ReadOutcome(ReadStatus.Unavailable, null, view.Problems);
+        }
+
         Repair(key, view);
         if (view.Newest is not { Deleted: false } newest)
         {
-            return new ReadOutcome(view.PlacedAnswered == 0 && view.Newest is null ? ReadStatus.Unavailable : ReadStatus.NotFound, view.Newest, view.Problems);
+            return new ReadOutcome(ReadStatus.NotFound, view.Newest, view.Problems);
         }
 
         if (!verify)
@@ -576,11 +592,11 @@ public sealed partial class ObjectCoordinator(
             }
         }
 
-        return new ReplicaView(newest, holders, stale, CountPlaced(answers, targets), problems);
+        return new ReplicaView(newest, holders, stale, CountPlaced(answers, targets) >= ReadQuorum(targets.Count), problems);
     }
 
     /// <summary>Placed answers a read needs so that they include a replica of every write a write quorum acknowledged.</summary>
-    private int ReadQuorum(int placed) => Math.Min(placed, placement.Replicas - placement.WriteQuorum + 1);
+    private int ReadQuorum(int placed) => Math.Min(placed, placement.ReadQuorum);
 
     /// <summary>
     /// Whether a narrow resolve may serve: a read quorum of placed replicas answered, and every
@@ -608,7 +624,7 @@ public sealed partial class ObjectCoordinator(
     /// <summary>Asks <paramref name="members"/> for their entry at once; adds the answers of those still connected, and the problems.</summary>
     private async Task AskAsync(string key, IEnumerable<Member> members, List<ReplicaAnswer> answers, List<string> problems, CancellationToken cancellationToken)
     {
-        var asks = new List<Task<(Member Member, IndexEntry? Entry, bool HasBlob, string? Problem)>>();
+        var asks = new List<Task<(Member Member, IndexEntry? Entry, bool HasBlob, bool Answered, string? Problem)>>();
         foreach (var member in members)
         {
             asks.Add(AskAsync(key, member, cancellationToken));
@@ -619,37 +635,38 @@ public sealed partial class ObjectCoordinator(
             return;
         }
 
-        foreach (var (member, entry, hasBlob, problem) in await Task.WhenAll(asks))
+        foreach (var (member, entry, hasBlob, answered, problem) in await Task.WhenAll(asks))
         {
             if (problem is not null)
             {
                 problems.Add(problem);
             }
-            else if (replicas.IsConnected(member))
+            else if (answered && replicas.IsConnected(member))
             {
                 answers.Add(new ReplicaAnswer(member, entry, hasBlob));
             }
         }
     }
 
-    private async Task<(Member Member, IndexEntry? Entry, bool HasBlob, string? Problem)> AskAsync(string key, Member member, CancellationToken cancellationToken)
+    private async Task<(Member Member, IndexEntry? Entry, bool HasBlob, bool Answered, string? Problem)> AskAsync(string key, Member member, CancellationToken cancellationToken)
     {
         try
         {
             var (entry, hasBlob) = await replicas.GetEntryAsync(member, key, options.ReadVersionTimeout, cancellationToken);
-            return (member, entry, hasBlob, null);
+            return (member, entry, hasBlob, true, null);
         }
         catch (VersionFromFutureException ex)
         {
             metrics.VersionRefused("read");
             LogFutureVersion(key, member.Name, ex.Message);
-            return (member, null, false, $"{member.Name}: {ex.Message}");
+            return (member, null, false, false, $"{member.Name}: {ex.Message}");
         }
         catch (Exception ex) when (ex is IOException or TimeoutException or InvalidEntryException)
         {
-            // Still connected but could not say (a timeout, a bad entry): it counts as holding none, as
-            // reads always counted it; in a narrow resolve that is a disagreement, so the rest are asked.
-            return (member, null, false, null);
+            // Could not say (unreachable, paused, a bad entry): not an answer. It may hold the newest
+            // version, so it neither counts towards the read quorum nor as holding none; in a narrow
+            // resolve the quorum is then short, so the rest are asked.
+            return (member, null, false, false, null);
         }
     }
 
@@ -815,7 +832,12 @@ public sealed partial class ObjectCoordinator(
 
     private sealed record WriteResult(IReadOnlyList<string> Replicas, IReadOnlyList<string> Placement, int Required, IReadOnlyList<string> Failures);
 
-    private sealed record ReplicaView(IndexEntry? Newest, IReadOnlyList<Member> Holders, IReadOnlyList<Member> Stale, int PlacedAnswered, IReadOnlyList<string> Problems);
+    /// <summary>
+    /// What the replicas asked said: the newest entry, who holds its blob, who is behind, and whether
+    /// enough placed replicas answered (<see cref="ReadQuorum"/>) for the newest to be the newest any
+    /// write quorum acknowledged.
+    /// </summary>
+    private sealed record ReplicaView(IndexEntry? Newest, IReadOnlyList<Member> Holders, IReadOnlyList<Member> Stale, bool HasReadQuorum, IReadOnlyList<string> Problems);
 
     /// <summary>What one replica said it holds of a key: its entry (null: none) and whether its blob is on disk.</summary>
     private readonly record struct ReplicaAnswer(Member Member, IndexEntry? Entry, bool HasBlob);

@@ -107,9 +107,23 @@ public static partial class NodeApplication
 
         // The cluster.
         services.AddSingleton(sp => new HybridClock(time, settings.Identity.Id, settings.Cluster.MaxClockSkew));
-        services.AddSingleton(sp => new MemberTable(
-            new Member(settings.Identity.Id, settings.Identity.Name, null, 0, life.Incarnation, life.JoinedAt, MemberState.Alive, time.GetUtcNow(), null, IsSelf: true),
-            time));
+        var memberFile = new MemberFile(settings.DataDirectory);
+        services.AddSingleton(memberFile);
+        services.AddSingleton<ClusterReadiness>();
+        services.AddSingleton(sp =>
+        {
+            var table = new MemberTable(
+                new Member(settings.Identity.Id, settings.Identity.Name, null, 0, life.Incarnation, life.JoinedAt, MemberState.Alive, time.GetUtcNow(), null, IsSelf: true),
+                time);
+
+            // Every member the last run knew, unreachable until dialed: placement spans the whole cluster from the start.
+            foreach (var known in memberFile.Load(settings.Identity.Id))
+            {
+                table.Merge(known, observedHost: null);
+            }
+
+            return table;
+        });
         services.AddSingleton<PlacementMap>();
         services.AddSingleton<MembershipService>();
         services.AddHostedService(sp => sp.GetRequiredService<MembershipService>());
@@ -127,7 +141,7 @@ public static partial class NodeApplication
         services.AddHostedService(sp => sp.GetRequiredService<Scrubber>());
         services.AddSingleton<Maintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<Maintenance>());
-        services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");
+        services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage").AddCheck<ClusterReadinessCheck>("cluster");
 
         var app = builder.Build();
         // Resolved now so the container owns the lock and releases it when the application is disposed.
