@@ -16,6 +16,7 @@ var cluster = builder.AddPeerVaultCluster<Projects.PeerVault_Node>(nodes: nodes)
 
 // Stores 20 files and a 3 MiB one through the last node and reads each back through every node.
 builder.AddProject<Projects.PeerVault_DemoClient>("demo")
+    .WithoutHttpsCertificate()
     .WithPeerVaultNodes(cluster)
     .WithEnvironment("DEMO_TARGET", cluster.Nodes[^1].Resource.Name)
     .WithOutputOnAppHostConsole();

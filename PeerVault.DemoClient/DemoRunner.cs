@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
 
 namespace PeerVault.DemoClient;
 
@@ -132,6 +133,8 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
         {
             try
             {
+                // A reachability probe, not an operation: it starts no trace (the Traces page is for what the demo does).
+                using var untraced = SuppressInstrumentationScope.Begin();
                 using var response = await Client(node).GetAsync("/alive", deadline);
                 return null;
             }

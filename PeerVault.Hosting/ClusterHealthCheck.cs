@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,7 +38,9 @@ public static class ClusterHealthCheckExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var key = $"{builder.Resource.Name}_cluster_check";
         var node = builder.Resource;
-        builder.ApplicationBuilder.Services.AddHttpClient(NodeStatus.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(5));
+        builder.ApplicationBuilder.Services.AddHttpClient(NodeStatus.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(5))
+            // Polls and the operator's status reads start no trace on the node: no trace context goes with them.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator() });
         // Polled every few seconds per node: its request lines are noise on the console, as Aspire's own health checks' are.
         builder.ApplicationBuilder.Services.AddLogging(logging => logging.AddFilter($"System.Net.Http.HttpClient.{NodeStatus.HttpClientName}", LogLevel.Warning));
         builder.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(

@@ -153,6 +153,9 @@ public static partial class PeerVaultClusterExtensions
         // a container are only named when publishing; a run lets every endpoint take a free port.
         var publishing = builder.ExecutionContext.IsPublishMode;
         return builder.AddProject<TNode>(name)
+            // The API is plain HTTP (TLS comes from a proxy or Kestrel's own certificate settings):
+            // no development certificate is handed to the node, so Aspire has none to warn about.
+            .WithoutHttpsCertificate()
             .WithHttpEndpoint(targetPort: publishing ? NodeEnvironment.ContainerHttpPort : null, name: "http")
             .WithEndpoint(targetPort: publishing ? NodeEnvironment.ContainerP2PPort : null, scheme: "tcp", name: "tcp", env: NodeEnvironment.P2PPort, isProxied: false)
             // Readiness (all of /health: storage writable) and liveness (/alive) as probes, so that

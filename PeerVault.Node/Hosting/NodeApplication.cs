@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry.Instrumentation.AspNetCore;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -62,6 +63,7 @@ public static partial class NodeApplication
         builder.AddServiceDefaults();
         QuietConsole(builder.Logging);
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(NodeTracing.SourceName));
+        builder.Services.Configure<AspNetCoreTraceInstrumentationOptions>(StatusPollTracing.LeaveOutUntracedPolls);
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(NodeMetrics.MeterName));
         if (string.IsNullOrEmpty(builder.Configuration["OTEL_SERVICE_NAME"]))
         {
