@@ -62,7 +62,7 @@ internal sealed class LocalCluster : IDisposable
     }
 
     /// <summary>The node's assembly from the same build as this tool (the project reference builds it).</summary>
-    private static string NodeAssembly()
+    internal static string NodeAssembly()
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var root = output.Parent?.Parent?.Parent?.Parent?.FullName ?? throw new InvalidOperationException($"Cannot place {output} in the solution.");
@@ -70,7 +70,7 @@ internal sealed class LocalCluster : IDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException($"PeerVault.Node is not built at {path}; build the solution in the same configuration.", path);
     }
 
-    private static List<int> FreePorts(int count)
+    internal static List<int> FreePorts(int count)
     {
         // Hold every listener until all are picked, so no port is handed out twice.
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();

@@ -1,5 +1,6 @@
 using PeerVault.Load;
 using PeerVault.Load.Bench;
+using PeerVault.Load.Chaos;
 using Spectre.Console;
 
 // Load, soak and bench tool; see README ("Soak and crash test", "Performance").
@@ -21,8 +22,11 @@ switch (args)
         return await SoakRunner.RunAsync(options);
     case ["bench", .. var rest]:
         return await BenchMain.RunAsync(rest, AnsiConsole.Console, Console.Error);
+    case ["chaos", .. var rest]:
+        return await ChaosMain.RunAsync(rest, Console.Out, Console.Error);
     default:
         Console.Error.WriteLine(SoakOptions.Usage);
         Console.Error.WriteLine(BenchOptions.Usage);
+        Console.Error.WriteLine(ChaosOptions.Usage);
         return 2;
 }
