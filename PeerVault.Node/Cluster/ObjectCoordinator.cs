@@ -319,6 +319,13 @@ public sealed partial class ObjectCoordinator(
             }
 
             activity?.SetTag("peervault.served_by", source.Name);
+            if (source.Entry.Version > newest.Version)
+            {
+                // The holder was overwritten after it answered: it sends its newer version (a write
+                // concurrent with this read), and that is what the response must describe.
+                newest = source.Entry;
+            }
+
             try
             {
                 if (sink.Begin(newest, source.Name) is not { } target)
@@ -706,7 +713,16 @@ public sealed partial class ObjectCoordinator(
     {
         if (view.Holders.FirstOrDefault(m => m.IsSelf) is { } self)
         {
-            return new ObjectSource(self, "local", newest, store.OpenSealedToServe(newest), keep: false);
+            try
+            {
+                return new ObjectSource(self, "local", newest, store.OpenSealedToServe(newest), keep: false);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                // Removed since the index was read: a newer write replaced it (or the directory went);
+                // another holder's copy, or a wider resolve, serves the read.
+                LogFetchFailed(key, self.Name, "the local copy was removed while the read was resolving");
+            }
         }
 
         var keep = placement.IsReplica(KeyPartition.Of(key), members.SelfId) && storage.IsWritable;
