@@ -15,16 +15,6 @@ public sealed record PeerVaultSecrets(
     IResourceBuilder<ParameterResource> AuthToken,
     IResourceBuilder<ParameterResource> ApiKey);
 
-/// <summary>The resources of one PeerVault cluster in an Aspire application.</summary>
-public sealed class PeerVaultCluster(string name, PeerVaultSecrets secrets, IReadOnlyList<IResourceBuilder<ProjectResource>> nodes)
-{
-    public string Name { get; } = name;
-
-    public PeerVaultSecrets Secrets { get; } = secrets;
-
-    public IReadOnlyList<IResourceBuilder<ProjectResource>> Nodes { get; } = nodes;
-}
-
 public static partial class PeerVaultClusterExtensions
 {
     /// <summary>Most nodes <c>--nodes</c> may ask for: each is a process with two ports on this machine.</summary>
@@ -60,8 +50,11 @@ public static partial class PeerVaultClusterExtensions
     /// peers see each other's real addresses), its own data directory, and the shared secrets
     /// (generated on the first run and kept in the AppHost's user secrets). Every node references
     /// every other one, which is how each learns its bootstrap peers through service discovery.
+    /// The returned resource is the cluster other services use:
+    /// <c>.WithReference(cluster).WaitFor(cluster)</c> gives a project its connection string
+    /// (<see cref="PeerVaultClusterResource"/>) and starts it once every node is healthy.
     /// </summary>
-    public static PeerVaultCluster AddPeerVaultCluster<TNode>(this IDistributedApplicationBuilder builder, string name = "peervault", int nodes = 3)
+    public static IResourceBuilder<PeerVaultClusterResource> AddPeerVaultCluster<TNode>(this IDistributedApplicationBuilder builder, string name = "peervault", int nodes = 3)
         where TNode : IProjectMetadata, new()
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -74,6 +67,15 @@ public static partial class PeerVaultClusterExtensions
         var apiKey = builder.AddParameter("api-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
             .WithDescription("The admin API key: clients send it as `Authorization: Bearer <key>` (16 characters or more). Scoped keys for other clients go in `PEERVAULT_API_KEYS_FILE`.", enableMarkdown: true);
         var secrets = new PeerVaultSecrets(clusterKey, authToken, apiKey);
+        var resource = new PeerVaultClusterResource(name, secrets);
+        var cluster = builder.AddResource(resource)
+            .WithNodeDerivedState()
+            // In a manifest the cluster is a value: its connection string, in terms of the nodes' bindings.
+            .WithManifestPublishingCallback(context =>
+            {
+                context.Writer.WriteString("type", "value.v0");
+                context.Writer.WriteString("connectionString", resource.ConnectionStringExpression.ValueExpression);
+            });
 
         // Node settings for every node, from the AppHost's configuration: e.g.
         // --PeerVault:NodeEnvironment:PEERVAULT_REPLICAS=2 (tests use it to shorten intervals).
@@ -87,13 +89,15 @@ public static partial class PeerVaultClusterExtensions
         for (var ordinal = 0; ordinal < nodes; ordinal++)
         {
             var node = builder.AddPeerVaultNode<TNode>($"node{ordinal + 1}", secrets, Path.Combine(dataRoot, $"node{ordinal + 1}"))
-                .WithAnnotation(new PeerVaultNodeAnnotation(name, ordinal, nodes));
+                .WithAnnotation(new PeerVaultNodeAnnotation(name, ordinal, nodes))
+                .WithParentRelationship(cluster);
             foreach (var (variable, value) in nodeEnvironment)
             {
                 node.WithEnvironment(variable, value);
             }
 
             members.Add(node);
+            cluster.Resource.Add(node.Resource);
         }
 
         foreach (var node in members)
@@ -139,7 +143,7 @@ public static partial class PeerVaultClusterExtensions
             return Task.CompletedTask;
         });
 
-        return new PeerVaultCluster(name, secrets, members);
+        return cluster;
     }
 
     /// <summary>Adds one node process; <see cref="AddPeerVaultCluster{TNode}"/> calls it for each member.</summary>
@@ -156,7 +160,7 @@ public static partial class PeerVaultClusterExtensions
             // The API is plain HTTP (TLS comes from a proxy or Kestrel's own certificate settings):
             // no development certificate is handed to the node, so Aspire has none to warn about.
             .WithoutHttpsCertificate()
-            .WithHttpEndpoint(targetPort: publishing ? NodeEnvironment.ContainerHttpPort : null, name: "http")
+            .WithHttpEndpoint(targetPort: publishing ? NodeEnvironment.ContainerHttpPort : null, name: PeerVaultClusterResource.HttpEndpointName)
             .WithEndpoint(targetPort: publishing ? NodeEnvironment.ContainerP2PPort : null, scheme: "tcp", name: "tcp", env: NodeEnvironment.P2PPort, isProxied: false)
             // Readiness (all of /health: storage writable) and liveness (/alive) as probes, so that
             // publishers carry them into containers; each is also a health check when run.
@@ -181,24 +185,6 @@ public static partial class PeerVaultClusterExtensions
             .WithNodeCommands()
             // A node that refuses to start (a bad key, a port in use) says why on standard error.
             .WithOutputOnAppHostConsole(errorsOnly: true);
-    }
-
-    /// <summary>
-    /// Lets a client project use every node of the cluster: a service-discovery reference to each
-    /// (<c>services__node1__http__0</c>…), a wait until each is healthy, and the API key
-    /// (<c>PEERVAULT_API_KEY</c>).
-    /// </summary>
-    public static IResourceBuilder<T> WithPeerVaultNodes<T>(this IResourceBuilder<T> client, PeerVaultCluster cluster)
-        where T : IResourceWithEnvironment, IResourceWithWaitSupport
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(cluster);
-        foreach (var node in cluster.Nodes)
-        {
-            client.WithReference(node).WaitFor(node);
-        }
-
-        return client.WithEnvironment(NodeEnvironment.ApiKey, cluster.Secrets.ApiKey);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the CLI's connection file {Path}: {Error}")]

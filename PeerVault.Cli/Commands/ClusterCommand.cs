@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using PeerVault.Cli.Api;
 using PeerVault.Cli.Output;
+using PeerVault.Contracts;
 
 namespace PeerVault.Cli.Commands;
 
@@ -17,10 +17,10 @@ internal static class ClusterCommand
         var command = new Command("cluster", "Show members and their states, under-replicated objects and the repair backlog (admin key)");
         command.SetAction((parse, cancellationToken) => global.RunAsync(new(parse, cancellationToken), async (output, client) =>
         {
-            var cluster = await client.GetJsonAsync("/v1/cluster", ApiJsonContext.Default.ClusterDescription, "cluster", cancellationToken);
+            var cluster = await client.CallAsync("cluster", api => api.GetClusterAsync(cancellationToken));
             if (output.Json)
             {
-                CliOutput.WriteJson(cluster, CliJsonContext.Default.ClusterDescription);
+                CliOutput.WriteJson(cluster, PeerVaultJsonContext.Default.ClusterDescription);
                 return ExitCodes.Ok;
             }
 

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net;
-using PeerVault.Cli.Api;
+using PeerVault.Cli.Connection;
 using PeerVault.Cli.Output;
+using PeerVault.Client;
+using PeerVault.Contracts;
 using Spectre.Console;
 
 namespace PeerVault.Cli.Commands;
@@ -32,7 +33,7 @@ internal static class DoctorCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(CliOutput output, PeerVaultClient client, int sample, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliOutput output, CliConnection client, int sample, CancellationToken cancellationToken)
     {
         var findings = new List<Finding>();
         var answering = new List<(Uri Endpoint, string Name)>();
@@ -120,13 +121,13 @@ internal static class DoctorCommand
     }));
 
     /// <summary>Reachable and ready (<c>/health</c>: storage writable), and the clock compared through the Date header.</summary>
-    private static async Task<bool> CheckReadyAsync(PeerVaultClient client, Uri endpoint, string target, List<Finding> findings, CancellationToken cancellationToken)
+    private static async Task<bool> CheckReadyAsync(CliConnection client, Uri endpoint, string target, List<Finding> findings, CancellationToken cancellationToken)
     {
         var before = DateTimeOffset.UtcNow;
-        HttpResponseMessage response;
+        NodeHealth health;
         try
         {
-            response = await client.SendAsync(e => new HttpRequestMessage(HttpMethod.Get, PeerVaultClient.Combine(e, "/health")), "health", cancellationToken, endpoints: [endpoint], accept: HttpStatusCode.ServiceUnavailable);
+            health = await client.CallAsync("health", api => api.ForEndpoint(endpoint).GetHealthAsync(cancellationToken));
         }
         catch (CliException ex) when (ex.ExitCode == ExitCodes.Unreachable)
         {
@@ -134,37 +135,34 @@ internal static class DoctorCommand
             return false;
         }
 
-        using (response)
+        var after = DateTimeOffset.UtcNow;
+        findings.Add(health.Ready
+            ? new Finding("ready", "ok", target, "Answers and its storage is writable.", null)
+            : new Finding("ready", "fail", target, "Answers but is not ready: its data directory is not writable.", "Check the node's log, the data directory's permissions and free space (PEERVAULT_DATA_DIR)."));
+        if (health.Date is { } date)
         {
-            var after = DateTimeOffset.UtcNow;
-            findings.Add(response.IsSuccessStatusCode
-                ? new Finding("ready", "ok", target, "Answers and its storage is writable.", null)
-                : new Finding("ready", "fail", target, "Answers but is not ready: its data directory is not writable.", "Check the node's log, the data directory's permissions and free space (PEERVAULT_DATA_DIR)."));
-            if (response.Headers.Date is { } date)
-            {
-                // The node stamped Date (whole seconds) somewhere between sending and answering, and
-                // a request may wait long (a proxy holds it while the node starts): only a Date
-                // outside that window, give or take a second, is skew.
-                var skew = date < before.AddSeconds(-1) ? date - before
-                    : date > after.AddSeconds(1) ? date - after
-                    : TimeSpan.Zero;
-                var seconds = skew.TotalSeconds.ToString("+0.0;-0.0", CultureInfo.InvariantCulture);
-                findings.Add(skew.Duration() > SkewLimit
-                    ? new Finding("clock", "fail", target, $"Clock differs from this machine's by {seconds} s, more than the {SkewLimit.TotalSeconds} s peers accept.", "Synchronise clocks with NTP (e.g. timedatectl set-ntp true, or chrony) on the node and here.")
-                    : skew.Duration() > SkewWarning
-                        ? new Finding("clock", "warn", target, $"Clock differs from this machine's by {seconds} s.", "Synchronise clocks with NTP; versions are ordered by time.")
-                        : new Finding("clock", "ok", target, $"Clock agrees with this machine's (within the round trip of {(after - before).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s, to the second).", null));
-            }
-            else
-            {
-                findings.Add(new Finding("clock", "skipped", target, "The answer carried no Date header.", null));
-            }
+            // The node stamped Date (whole seconds) somewhere between sending and answering, and
+            // a request may wait long (a proxy holds it while the node starts): only a Date
+            // outside that window, give or take a second, is skew.
+            var skew = date < before.AddSeconds(-1) ? date - before
+                : date > after.AddSeconds(1) ? date - after
+                : TimeSpan.Zero;
+            var seconds = skew.TotalSeconds.ToString("+0.0;-0.0", CultureInfo.InvariantCulture);
+            findings.Add(skew.Duration() > SkewLimit
+                ? new Finding("clock", "fail", target, $"Clock differs from this machine's by {seconds} s, more than the {SkewLimit.TotalSeconds} s peers accept.", "Synchronise clocks with NTP (e.g. timedatectl set-ntp true, or chrony) on the node and here.")
+                : skew.Duration() > SkewWarning
+                    ? new Finding("clock", "warn", target, $"Clock differs from this machine's by {seconds} s.", "Synchronise clocks with NTP; versions are ordered by time.")
+                    : new Finding("clock", "ok", target, $"Clock agrees with this machine's (within the round trip of {(after - before).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s, to the second).", null));
+        }
+        else
+        {
+            findings.Add(new Finding("clock", "skipped", target, "The answer carried no Date header.", null));
         }
 
         return true;
     }
 
-    private static async Task<ClusterDescription?> CheckAuthAsync(PeerVaultClient client, Uri endpoint, string target, List<Finding> findings, CancellationToken cancellationToken)
+    private static async Task<ClusterDescription?> CheckAuthAsync(CliConnection client, Uri endpoint, string target, List<Finding> findings, CancellationToken cancellationToken)
     {
         if (client.Settings.ApiKey is null)
         {
@@ -174,7 +172,7 @@ internal static class DoctorCommand
 
         try
         {
-            var cluster = await client.GetJsonAsync("/v1/cluster", ApiJsonContext.Default.ClusterDescription, "cluster", cancellationToken, [endpoint]);
+            var cluster = await client.CallAsync("cluster", api => api.ForEndpoint(endpoint).GetClusterAsync(cancellationToken));
             findings.Add(new Finding("auth", "ok", $"{cluster.Node.Name} ({target})", "The API key is accepted with the admin scope.", null));
             return cluster;
         }
@@ -238,7 +236,7 @@ internal static class DoctorCommand
     /// Each node resolves the newest copy among the key's replicas, so a difference means the
     /// nodes see different replicas (a partition, or repair still under way).
     /// </summary>
-    private static async Task CheckAgreementAsync(PeerVaultClient client, List<(Uri Endpoint, string Name)> answering, int sample, List<Finding> findings, CancellationToken cancellationToken)
+    private static async Task CheckAgreementAsync(CliConnection client, List<(Uri Endpoint, string Name)> answering, int sample, List<Finding> findings, CancellationToken cancellationToken)
     {
         var target = string.Join(", ", answering.Select(a => a.Name));
         if (sample == 0)
@@ -255,7 +253,7 @@ internal static class DoctorCommand
         ObjectListing listing;
         try
         {
-            listing = await client.GetJsonAsync($"/v1/objects?limit={sample.ToString(CultureInfo.InvariantCulture)}", ApiJsonContext.Default.ObjectListing, "ls", cancellationToken, [answering[0].Endpoint]);
+            listing = await client.CallAsync("ls", api => api.ForEndpoint(answering[0].Endpoint).ListPageAsync(limit: sample, cancellationToken: cancellationToken));
         }
         catch (CliException ex)
         {
@@ -283,13 +281,12 @@ internal static class DoctorCommand
             : new Finding("agreement", "fail", target, $"{disagreements.Count} of {listing.Objects.Count} sampled key(s) differ: {string.Join(" | ", disagreements.Take(5))}", "Run POST /v1/cluster/sync on a node (anti-entropy) and check again; if it persists, look at 'peervault stat KEY' and the members' states."));
     }
 
-    private static async Task<string> HeadAsync(PeerVaultClient client, Uri endpoint, string key, CancellationToken cancellationToken)
+    private static async Task<string> HeadAsync(CliConnection client, Uri endpoint, string key, CancellationToken cancellationToken)
     {
-        var path = PeerVaultClient.ObjectPath("/v1/objects/", key);
         try
         {
-            using var head = await client.SendAsync(e => new HttpRequestMessage(HttpMethod.Head, PeerVaultClient.Combine(e, path)), "head", cancellationToken, endpoints: [endpoint]);
-            return $"{GetCommand.Header(head, "X-PeerVault-Object-Id")} v{GetCommand.Header(head, "X-PeerVault-Version")}";
+            var head = await client.CallAsync("head", api => api.ForEndpoint(endpoint).HeadAsync(key, cancellationToken: cancellationToken));
+            return $"{head.ObjectId} v{head.Version}";
         }
         catch (CliException ex)
         {

@@ -59,10 +59,10 @@ internal sealed class BenchCluster : IDisposable
             int replicas = 0, writeQuorum = 0;
             foreach (var endpoint in endpoints)
             {
-                var node = (await api.DescribeAsync(endpoint, cancellationToken))!.Value.GetProperty("node");
-                names.Add(node.GetProperty("name").GetString()!);
-                replicas = node.GetProperty("replicas").GetInt32();
-                writeQuorum = node.GetProperty("writeQuorum").GetInt32();
+                var node = (await api.DescribeAsync(endpoint, cancellationToken))!.Node;
+                names.Add(node.Name);
+                replicas = node.Replicas;
+                writeQuorum = node.WriteQuorum;
             }
 
             IReadOnlyList<int?> pids = local is not null

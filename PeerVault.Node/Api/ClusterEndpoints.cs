@@ -26,7 +26,7 @@ public static class ClusterEndpoints
             var report = await antiEntropy.SyncNowAsync(context.RequestAborted);
             return Results.Json(
                 new SyncResult(report.Peers, report.PartitionsCompared, report.PartitionsDiffering, report.Pulled, report.Pushed, report.Offloaded, report.Failed),
-                ApiJsonContext.Default.SyncResult);
+                PeerVaultJsonContext.Default.SyncResult);
         });
         return app;
     }
@@ -48,7 +48,7 @@ public static class ClusterEndpoints
             .Select(m => new MemberDescription(m.Id.ToString("N"), m.Name, m.Address, m.State.ToString().ToLowerInvariant(), m.Incarnation, m.StateSince, m.IsSelf ? null : m.LastSeen, m.IsSelf))
             .ToList();
         var replication = new ReplicationDescription(status.UnderReplicated(), status.RepairBacklog, status.BytesRepaired, status.ObjectsRepaired, index.Tombstones, status.LastFullSync);
-        return Results.Json(new ClusterDescription(node, described, replication), ApiJsonContext.Default.ClusterDescription);
+        return Results.Json(new ClusterDescription(node, described, replication), PeerVaultJsonContext.Default.ClusterDescription);
     }
 
     // Operators (and `peervault doctor`) need to see a filling disk before writes fail with 507.

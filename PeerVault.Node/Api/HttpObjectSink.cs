@@ -27,9 +27,9 @@ internal sealed class HttpObjectSink(HttpContext context) : IObjectSink
         response.ContentType = "application/octet-stream";
         response.Headers.ETag = $"\"{entry.BlobId}\"";
         response.Headers.AcceptRanges = "bytes";
-        response.Headers["X-PeerVault-Object-Id"] = entry.BlobId;
-        response.Headers["X-PeerVault-Version"] = entry.Version.ToString();
-        response.Headers["X-PeerVault-Served-By"] = servedBy;
+        response.Headers[PeerVaultHeaders.ObjectId] = entry.BlobId;
+        response.Headers[PeerVaultHeaders.Version] = entry.Version.ToString();
+        response.Headers[PeerVaultHeaders.ServedBy] = servedBy;
         var range = ByteRange.From(context.Request, entry.Size);
         if (range is { Satisfiable: false })
         {

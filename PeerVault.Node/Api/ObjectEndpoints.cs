@@ -17,10 +17,10 @@ public static partial class ObjectEndpoints
     public const int MaxPageSize = 10_000;
 
     /// <summary>On <c>HEAD ?verify=true</c>: whose copy was read whole and verified (<c>local</c> or a member's name).</summary>
-    public const string VerifiedHeader = "X-PeerVault-Verified";
+    public const string VerifiedHeader = PeerVaultHeaders.Verified;
 
     /// <summary>On <c>HEAD ?verify=true</c>: this node's own copy: <c>ok</c>, <c>restored</c> (from the verified one), <c>quarantined</c> or <c>none</c>.</summary>
-    public const string LocalCopyHeader = "X-PeerVault-Local-Copy";
+    public const string LocalCopyHeader = PeerVaultHeaders.LocalCopy;
 
     /// <summary>Seconds a client is told to wait before retrying a write the node's storage refused.</summary>
     public const int StorageRetryAfterSeconds = 5;
@@ -98,7 +98,7 @@ public static partial class ObjectEndpoints
         }
 
         var stored = new StoredObject(key, receipt.ObjectId, receipt.Size, receipt.Version.ToString(), receipt.Replicas, receipt.Placement);
-        return Results.Json(stored, ApiJsonContext.Default.StoredObject, statusCode: StatusCodes.Status201Created);
+        return Results.Json(stored, PeerVaultJsonContext.Default.StoredObject, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, ObjectCoordinator coordinator)
@@ -184,7 +184,7 @@ public static partial class ObjectEndpoints
         }
 
         return receipt.Existed
-            ? Results.Json(new DeletedObject(key, receipt.Version.ToString(), receipt.Replicas, receipt.Placement), ApiJsonContext.Default.DeletedObject)
+            ? Results.Json(new DeletedObject(key, receipt.Version.ToString(), receipt.Replicas, receipt.Placement), PeerVaultJsonContext.Default.DeletedObject)
             : Problems.NotFound(key);
     }
 
@@ -215,7 +215,7 @@ public static partial class ObjectEndpoints
         }
 
         var partition = KeyPartition.Of(key);
-        return Results.Json(new KeyPlacement(key, partition, placement.Replicas, [.. placement.ReplicasOf(partition).Select(m => m.Name)]), ApiJsonContext.Default.KeyPlacement);
+        return Results.Json(new KeyPlacement(key, partition, placement.Replicas, [.. placement.ReplicasOf(partition).Select(m => m.Name)]), PeerVaultJsonContext.Default.KeyPlacement);
     }
 
     /// <summary>

@@ -73,7 +73,7 @@ public static partial class NodeApplication
             builder.Services.ConfigureOpenTelemetryLoggerProvider(logging => logging.ConfigureResource(r => r.AddService(settings.Identity.Name)));
         }
 
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, PeerVaultJsonContext.Default));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddApiKeyAuthentication(builder.Configuration);

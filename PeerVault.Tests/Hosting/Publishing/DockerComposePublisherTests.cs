@@ -137,7 +137,8 @@ public sealed partial class DockerComposePublisherTests
         Assert.All(dependsOn, d => Assert.Equal("service_healthy", d.Value!["condition"]!.GetValue<string>()));
         Assert.Equal("no", demo["restart"]!.GetValue<string>());
         Assert.Equal("node3", demo["environment"]!["DEMO_TARGET"]!.GetValue<string>());
-        Assert.Equal("http://node3:8080", demo["environment"]!["services__node3__http__0"]!.GetValue<string>());
+        // The cluster's connection string: every node at its service name, the key from .env.
+        Assert.StartsWith("Endpoints=http://node1:8080,http://node2:8080,http://node3:8080;Key=${API_KEY:?", demo["environment"]!["ConnectionStrings__peervault"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Null(demo["healthcheck"]);
         Assert.Null(demo["ports"]);
     }

@@ -141,13 +141,12 @@ public sealed class KubernetesPublisherTests
         Assert.Contains("dotnet PeerVault.Node.dll --probe", wait.Command[2], StringComparison.Ordinal);
         Assert.Equal(["http://peervault-0.peervault:8080/health", "http://peervault-1.peervault:8080/health", "http://peervault-2.peervault:8080/health"], wait.Command.Skip(4));
 
-        var env = Env(Assert.Single(pod.Containers));
-        for (var node = 1; node <= 3; node++)
-        {
-            Assert.Equal($"http://peervault-{node - 1}.peervault:8080", env[$"services__node{node}__http__0"].Value);
-            Assert.Equal($"tcp://peervault-{node - 1}.peervault:7000", env[$"services__node{node}__tcp__0"].Value);
-            Assert.Equal($"http://peervault-{node - 1}.peervault:8080", env[$"NODE{node}_HTTP"].Value);
-        }
+        // The cluster's connection string: every member at its pod name, the key spliced in from the Secret.
+        var container = Assert.Single(pod.Containers);
+        var env = Env(container);
+        Assert.Equal("Endpoints=http://peervault-0.peervault:8080,http://peervault-1.peervault:8080,http://peervault-2.peervault:8080;Key=$(PARAMETER_API_KEY)", env["ConnectionStrings__peervault"].Value);
+        Assert.Equal(("peervault-parameters", "api-key"), (env["PARAMETER_API_KEY"].ValueFrom.SecretKeyRef.Name, env["PARAMETER_API_KEY"].ValueFrom.SecretKeyRef.Key));
+        Assert.True(container.Env.ToList().FindIndex(e => e.Name == "PARAMETER_API_KEY") < container.Env.ToList().FindIndex(e => e.Name == "ConnectionStrings__peervault"));
 
         Assert.Equal("node3", env["DEMO_TARGET"].Value);
         Assert.Equal("peervault-democlient:1.0.0", Assert.Single(pod.Containers).Image);
