@@ -23,6 +23,7 @@ public sealed class NodeMetrics : IDisposable
     private readonly Counter<long> _objectsRepaired;
     private readonly Counter<long> _bytesRepaired;
     private readonly Counter<long> _versionsRefused;
+    private readonly Counter<long> _versionsStamped;
     private readonly Counter<long> _scrubBlobs;
     private readonly Counter<long> _scrubBytes;
     private readonly Counter<long> _scrubCorrupt;
@@ -54,6 +55,7 @@ public sealed class NodeMetrics : IDisposable
         _readFailovers = _meter.CreateCounter<long>("peervault.read.failovers", "{read}", "Reads that lost their copy mid-response and went on from another replica, by outcome (resumed or aborted).");
         _readsWidened = _meter.CreateCounter<long>("peervault.read.widened", "{read}", "Reads whose read quorum of replicas did not agree (or not all answered), so every replica was asked.");
         _versionsRefused = _meter.CreateCounter<long>("peervault.versions.refused", "{version}", "Versions refused for being further in the future than the clock skew allows, by source.");
+        _versionsStamped = _meter.CreateCounter<long>("peervault.versions.stamped", "{version}", "Versions this node stamped on writes and deletes, by basis: read-quorum (past the newest version a read quorum of the key's replicas holds) or partial (fewer answered).");
     }
 
     /// <summary>Reports the durability gauges (set once, by the cluster's replication status); they go down as repair catches up.</summary>
@@ -97,6 +99,8 @@ public sealed class NodeMetrics : IDisposable
     public void ReadFailover(string outcome) => _readFailovers.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void VersionRefused(string source) => _versionsRefused.Add(1, new KeyValuePair<string, object?>("source", source));
+
+    public void VersionStamped(string basis) => _versionsStamped.Add(1, new KeyValuePair<string, object?>("basis", basis));
 
     public void Stored(long bytes) => _bytesStored.Add(bytes);
 

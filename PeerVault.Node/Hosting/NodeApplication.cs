@@ -24,14 +24,16 @@ public static partial class NodeApplication
 {
     /// <summary>
     /// Creates the node's web application. Throws <see cref="NodeConfigurationException"/> when a
-    /// setting is unusable; <paramref name="configure"/> lets tests add configuration first.
+    /// setting is unusable; <paramref name="configure"/> lets tests add configuration first, and
+    /// <paramref name="time"/> gives the node another wall clock than the system's (tests of clock
+    /// skew run nodes whose clocks disagree in one process).
     /// </summary>
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, TimeProvider? time = null)
     {
         // Settings ship beside the assembly; the working directory is where the data goes by default.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
-        var time = TimeProvider.System;
+        time ??= TimeProvider.System;
         builder.Configuration.AddApiKeysFile(builder.Configuration[NodeSettings.ApiKeysFileVariable]);
         var settings = NodeSettings.Load(builder.Configuration, time, builder.Environment.IsDevelopment());
 
