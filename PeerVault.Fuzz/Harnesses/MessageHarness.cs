@@ -91,14 +91,14 @@ internal sealed class MessageHarness : IHarness
                 break;
             case FetchObject fetch:
                 ObjectKey.Validate(fetch.Key, out _);
-                Version(fetch.Version);
+                Version(fetch.Version, clock);
                 break;
             case ForgetIfVersion forget:
                 ObjectKey.Validate(forget.Key, out _);
-                Version(forget.Version);
+                Version(forget.Version, clock);
                 break;
             case CompareEntries compare:
-                compare.Entries.ToList().ForEach(e => Version(e.Version));
+                compare.Entries.ToList().ForEach(e => Version(e.Version, clock));
                 break;
             case ComparePartitions compare:
                 compare.Digests.ToList().ForEach(Digest);
@@ -152,7 +152,8 @@ internal sealed class MessageHarness : IHarness
         }
     }
 
-    private static void Version(string? text)
+    /// <summary>A version a peer only names: parsed or refused, and observed by the clock unless too far ahead (never thrown).</summary>
+    private static void Version(string? text, HybridClock clock)
     {
         if (text is null)
         {
@@ -163,6 +164,7 @@ internal sealed class MessageHarness : IHarness
         {
             var version = WireEntries.ParseVersion(text);
             FuzzFinding.Check(WireEntries.ParseVersion(version.ToString()) == version, $"Version {text} does not survive its text form.");
+            FuzzFinding.Check(clock.TryObserve(version) == clock.IsAcceptable(version), $"Version {text} was observed although too far ahead, or refused although within the skew.");
         }
         catch (InvalidEntryException)
         {

@@ -94,6 +94,27 @@ public sealed class HybridClock(TimeProvider time, Guid node, TimeSpan maxSkew)
         }
     }
 
+    /// <summary>
+    /// Observes <paramref name="version"/> if it is within the skew allowed; returns whether it did.
+    /// For versions a peer only mentions (the ones it holds, in an anti-entropy comparison; the one it
+    /// asks for or collects): a far-future one is not followed here, and is refused where an entry
+    /// carrying it would be kept.
+    /// </summary>
+    public bool TryObserve(ObjectVersion version)
+    {
+        if (!IsAcceptable(version))
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            Ratchet(version);
+        }
+
+        return true;
+    }
+
     /// <summary>Moves the clock's reading up to <paramref name="version"/>'s, if it is behind (under the lock).</summary>
     private void Ratchet(ObjectVersion version)
     {
