@@ -16,11 +16,11 @@ internal sealed record ObjectListing(IReadOnlyList<ObjectSummary> Objects, strin
 
 internal sealed record KeyPlacement(string Key, int Partition, int Replicas, IReadOnlyList<string> Placement);
 
-internal sealed record NodeDescription(string Name, string Id, string KeyId, long Epoch, int PeerPort, int Objects, int Replicas, int ConfiguredReplicas, int WriteQuorum, DiskDescription? Disk);
+internal sealed record NodeDescription(string Name, string Id, string KeyId, long Epoch, int PeerPort, int Objects, int Replicas, int ConfiguredReplicas, int WriteQuorum, DiskDescription? Disk, double? ClockOffsetWarnSeconds = null);
 
 internal sealed record DiskDescription(long FreeBytes, long TotalBytes);
 
-internal sealed record MemberDescription(string Id, string Name, string? Address, string State, long Incarnation, DateTimeOffset StateSince, DateTimeOffset? LastSeen, bool Self);
+internal sealed record MemberDescription(string Id, string Name, string? Address, string State, long Incarnation, DateTimeOffset StateSince, DateTimeOffset? LastSeen, bool Self, double? ClockOffsetSeconds = null, double? ClockOffsetUncertaintySeconds = null);
 
 internal sealed record ReplicationDescription(int UnderReplicated, int RepairBacklog, long BytesRepaired, long ObjectsRepaired, int Tombstones, DateTimeOffset? LastFullSync);
 

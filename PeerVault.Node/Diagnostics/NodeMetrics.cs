@@ -80,6 +80,14 @@ public sealed class NodeMetrics : IDisposable
         _bytesRepaired.Add(bytes, new KeyValuePair<string, object?>("direction", direction));
     }
 
+    /// <summary>Reports each connected peer's clock offset (seconds its wall clock is ahead of this node's; negative: behind).</summary>
+    public void ObserveClockOffsets(Func<IEnumerable<(string Peer, double Seconds)>> offsets)
+        => _meter.CreateObservableGauge(
+            "peervault.clock.offset",
+            () => offsets().Select(o => new Measurement<double>(o.Seconds, new KeyValuePair<string, object?>("peervault.peer", o.Peer))),
+            "s",
+            "How far each connected peer's wall clock is ahead of this node's (negative: behind), from the heartbeats' round trips.");
+
     /// <summary>Reports how far the current (or last) scrub pass got, 0 to 1 of its bytes.</summary>
     public void ObserveScrubProgress(Func<double> progress)
         => _meter.CreateObservableGauge("peervault.scrub.progress", progress, "1", "Fraction of the current scrub pass's bytes checked (1 once a pass finished).");

@@ -106,6 +106,8 @@ public static partial class NodeApplication
         services.AddSingleton(sp => new Handshake(settings.Identity, settings.AuthToken, time, new ReplayCache(time, Handshake.MaxClockSkew)));
         services.AddSingleton<PeerConnections>();
         services.AddHostedService(sp => sp.GetRequiredService<PeerConnections>());
+        services.AddSingleton<PeerClocks>();
+        services.AddHostedService(sp => sp.GetRequiredService<PeerClocks>());
 
         // The cluster.
         services.AddSingleton(sp => new HybridClock(time, settings.Identity.Id, settings.Cluster.MaxClockSkew));
@@ -129,7 +131,7 @@ public static partial class NodeApplication
         services.AddHostedService(sp => sp.GetRequiredService<Scrubber>());
         services.AddSingleton<Maintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<Maintenance>());
-        services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");
+        services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage").AddCheck<ClockHealthCheck>("clock");
 
         var app = builder.Build();
         // Resolved now so the container owns the lock and releases it when the application is disposed.

@@ -3,8 +3,11 @@ using PeerVault.Node.Security;
 
 namespace PeerVault.Node.Net;
 
-/// <summary>The other side of a finished handshake, and the sealing both sides now apply.</summary>
-public sealed record HandshakeResult(NodeIdentity Peer, bool IsDialer, FrameSealer Sealer);
+/// <summary>
+/// The other side of a finished handshake, the sealing both sides now apply, and a first
+/// measurement of the peer's clock against this node's (from the greetings' times).
+/// </summary>
+public sealed record HandshakeResult(NodeIdentity Peer, bool IsDialer, FrameSealer Sealer, ClockSample? ClockSample = null);
 
 /// <summary>
 /// Mutual authentication over four frames, each with a read deadline, in which neither node says
@@ -40,7 +43,8 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
     public async Task<HandshakeResult> DialAsync(FrameConnection connection, string? expectedPeerName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var hello = HandshakeGreeting.Create(time).Encode();
+        var ourGreeting = HandshakeGreeting.Create(time);
+        var hello = ourGreeting.Encode();
         await connection.WriteFrameAsync(FrameType.HandshakeHello, hello, cancellationToken);
 
         byte[] welcome;
@@ -49,6 +53,7 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
             welcome = welcomeFrame.Payload.ToArray();
         }
 
+        var welcomed = time.GetUtcNow().ToUnixTimeMilliseconds();
         var greeting = HandshakeGreeting.Decode(welcome);
         if (welcome.Length != HandshakeGreeting.Size + MacSize)
         {
@@ -79,7 +84,9 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
             throw new PeerProtocolException(RejectReason.IdentityMismatch, $"Dialed '{expectedPeerName}' but the listener is '{peer.Name}'.");
         }
 
-        return new HandshakeResult(peer, IsDialer: true, keys.SealerForFrames(isDialer: true, proof, accept));
+        // The listener stamped its greeting between our hello and its arrival here: an NTP exchange.
+        var clock = ClockSample.FromExchange(ourGreeting.UnixMillis, greeting.UnixMillis, welcomed);
+        return new HandshakeResult(peer, IsDialer: true, keys.SealerForFrames(isDialer: true, proof, accept), clock);
     }
 
     /// <summary>Runs the listener's side.</summary>
@@ -92,6 +99,7 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
             hello = helloFrame.Payload.ToArray();
         }
 
+        var helloArrived = time.GetUtcNow().ToUnixTimeMilliseconds();
         var ours = HandshakeGreeting.Create(time).Encode();
         HandshakeGreeting greeting;
         try
@@ -127,6 +135,11 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
             proof = proofFrame.Payload.ToArray();
         }
 
+        // The dialer stamped its hello one way before it arrived here. Taking that way as half the
+        // welcome-proof round trip makes this an NTP exchange that began a round trip before the hello arrived.
+        var roundTrip = time.GetUtcNow().ToUnixTimeMilliseconds() - helloArrived;
+        var clock = ClockSample.FromExchange(helloArrived - roundTrip, greeting.UnixMillis, helloArrived);
+
         using var keys = new HandshakeKeys(token.HandshakeKey, hello, welcome);
         var peer = HandshakeIdentity.Decode(keys.Open(DialerIdentityLabel, proof, associated: [], "The dialer's proof"));
         var accept = keys.Seal(ListenerIdentityLabel, HandshakeIdentity.Encode(self), associated: proof);
@@ -135,7 +148,7 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
         // Checked only after the accept went out: a node that dialed its own address learns from
         // the accept that it is talking to itself, and stops dialing it.
         CheckNotSelf(peer);
-        return new HandshakeResult(peer, IsDialer: false, keys.SealerForFrames(isDialer: false, proof, accept));
+        return new HandshakeResult(peer, IsDialer: false, keys.SealerForFrames(isDialer: false, proof, accept), clock);
     }
 
     private async Task<Frame> ReadStepAsync(FrameConnection connection, FrameType expected, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ namespace PeerVault.Node.Net;
 /// </summary>
 internal sealed record HandshakeGreeting(ushort Version, byte[] Nonce, long UnixMillis)
 {
-    public const ushort CurrentVersion = 4;
+    public const ushort CurrentVersion = 5;
     public const int NonceSize = 32;
     public const int Size = 2 + NonceSize + 8;
 

@@ -126,7 +126,7 @@ public sealed class HandshakeTests
         Assert.Contains("version 3", error.Message, StringComparison.Ordinal);
         using var answer = await pair.Dialer.ReadFrameAsync(Ct);
         Assert.Equal(FrameType.HandshakeWelcome, answer!.Type);
-        Assert.Equal(4, (answer.Payload.Span[0] << 8) | answer.Payload.Span[1]);
+        Assert.Equal(HandshakeGreeting.CurrentVersion, (answer.Payload.Span[0] << 8) | answer.Payload.Span[1]);
     }
 
     [Fact]
