@@ -92,6 +92,7 @@ public static partial class NodeApplication
         services.AddSingleton<NodeTracing>();
         services.AddSingleton(settings.Identity);
         services.AddSingleton(settings.Keys);
+        services.AddSingleton(settings.Keys.Ids);
 
         // Storage.
         services.AddSingleton(new BlobStore(settings.DataDirectory));
@@ -103,7 +104,7 @@ public static partial class NodeApplication
         services.AddHostedService<StorageWatch>();
 
         // The peer network.
-        services.AddSingleton(sp => new Handshake(settings.Identity, settings.AuthToken, time, new ReplayCache(time, Handshake.MaxClockSkew)));
+        services.AddSingleton(sp => new Handshake(settings.Identity, settings.Keys.Ids, settings.AuthToken, time, new ReplayCache(time, Handshake.MaxClockSkew)));
         services.AddSingleton<PeerConnections>();
         services.AddHostedService(sp => sp.GetRequiredService<PeerConnections>());
         services.AddSingleton<PeerClocks>();

@@ -74,6 +74,7 @@ public sealed partial class PeerSession : IAsyncDisposable
         _logger = logger;
         _time = time;
         Peer = handshake.Peer;
+        PeerKeys = handshake.PeerKeys;
         IsDialer = handshake.IsDialer;
         RemoteEndPoint = remote;
         ConnectedAt = time.GetUtcNow();
@@ -87,6 +88,9 @@ public sealed partial class PeerSession : IAsyncDisposable
     }
 
     public NodeIdentity Peer { get; }
+
+    /// <summary>The cluster keys the peer said it holds at the handshake.</summary>
+    public ClusterKeyIds? PeerKeys { get; }
 
     public bool IsDialer { get; }
 

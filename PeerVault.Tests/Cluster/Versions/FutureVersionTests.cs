@@ -178,7 +178,7 @@ public sealed class FutureVersionTests
             await client.ConnectAsync(IPAddress.Loopback, node.P2PPort, Ct);
             var connection = new FrameConnection(client.GetStream());
             var self = new NodeIdentity(Guid.NewGuid(), "peer-from-the-future");
-            var handshake = new Handshake(self, AuthToken.Parse(secrets.AuthToken), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
+            var handshake = new Handshake(self, secrets.KeyIds, AuthToken.Parse(secrets.AuthToken), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
             var result = await handshake.DialAsync(connection, node.Name, Ct);
             connection.Seal(result.Sealer);
             var session = new PeerSession(connection, result, client.Client.RemoteEndPoint, TimeProvider.System, NullLogger.Instance);
