@@ -37,10 +37,14 @@ public sealed class SkewedClockProcessTests
         using var node1 = Client(rightUrl, secrets);
         using var node2 = Client(fastUrl, secrets);
 
-        // The process's clock is what libfaketime says: its HTTP Date header is 20 s ahead.
+        // The process's clock is what libfaketime says: its HTTP Date header (whole seconds, stamped
+        // between our request and its answer) is 20 s ahead.
+        var before = DateTimeOffset.UtcNow;
         using (var health = await node2.GetAsync("/health", Ct))
         {
-            Assert.InRange((health.Headers.Date!.Value - DateTimeOffset.UtcNow).TotalSeconds, 18, 22);
+            var after = DateTimeOffset.UtcNow;
+            var date = health.Headers.Date!.Value;
+            Assert.True(date >= before.AddSeconds(19) && date <= after.AddSeconds(21), $"node2's Date {date:O} is 20 s after the request's {before:O}..{after:O}");
         }
 
         await AssertOffsetAsync(node1, "node2", 20);
