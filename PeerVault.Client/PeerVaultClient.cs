@@ -267,7 +267,9 @@ public sealed class PeerVaultClient : IDisposable
             var (response, endpoint) = await SendAsync(activity, "health", e => new HttpRequestMessage(HttpMethod.Get, Combine(e, "/health")), body: null, cancellationToken, accept: HttpStatusCode.ServiceUnavailable);
             using (response)
             {
-                return new NodeHealth(endpoint, response.IsSuccessStatusCode, response.Headers.Date);
+                // The body is the health status alone ("Healthy", "Degraded", "Unhealthy").
+                var status = response.IsSuccessStatusCode ? (await response.Content.ReadAsStringAsync(cancellationToken)).Trim() : null;
+                return new NodeHealth(endpoint, response.IsSuccessStatusCode, response.Headers.Date, status == "Degraded");
             }
         });
 

@@ -22,14 +22,18 @@ public sealed record ObjectListing(IReadOnlyList<ObjectSummary> Objects, string?
 /// <summary>Answer to <c>GET /v1/placement/{key}</c>: the key's partition and the nodes placed to hold it.</summary>
 public sealed record KeyPlacement(string Key, int Partition, int Replicas, IReadOnlyList<string> Placement);
 
-/// <summary>The node that answered <c>GET /v1/cluster</c>.</summary>
-public sealed record NodeDescription(string Name, string Id, string KeyId, long Epoch, int PeerPort, int Objects, int Replicas, int ConfiguredReplicas, int WriteQuorum, DiskDescription? Disk = null);
+/// <summary>The node that answered <c>GET /v1/cluster</c>; <see cref="ClockOffsetWarnSeconds"/> is the peer clock offset beyond which its health is degraded.</summary>
+public sealed record NodeDescription(string Name, string Id, string KeyId, long Epoch, int PeerPort, int Objects, int Replicas, int ConfiguredReplicas, int WriteQuorum, DiskDescription? Disk = null, double? ClockOffsetWarnSeconds = null);
 
 /// <summary>Space on the volume holding the node's data directory (null when the platform cannot say).</summary>
 public sealed record DiskDescription(long FreeBytes, long TotalBytes);
 
-/// <summary>A member as the answering node sees it (<c>alive</c>, <c>suspect</c>, <c>dead</c>, <c>removed</c>).</summary>
-public sealed record MemberDescription(string Id, string Name, string? Address, string State, long Incarnation, DateTimeOffset StateSince, DateTimeOffset? LastSeen, bool Self);
+/// <summary>
+/// A member as this node sees it. <see cref="ClockOffsetSeconds"/>: how far its wall clock is ahead
+/// of this node's (negative: behind), give or take <see cref="ClockOffsetUncertaintySeconds"/>;
+/// both left out while it is not connected (and for this node itself).
+/// </summary>
+public sealed record MemberDescription(string Id, string Name, string? Address, string State, long Incarnation, DateTimeOffset StateSince, DateTimeOffset? LastSeen, bool Self, double? ClockOffsetSeconds = null, double? ClockOffsetUncertaintySeconds = null);
 
 /// <summary>Replication status of the answering node.</summary>
 public sealed record ReplicationDescription(int UnderReplicated, int RepairBacklog, long BytesRepaired, long ObjectsRepaired, int Tombstones, DateTimeOffset? LastFullSync);

@@ -10,8 +10,8 @@ namespace PeerVault.Cli.Commands;
 
 /// <summary>
 /// <c>peervault doctor</c>: checks, through every endpoint given, that the node answers and is
-/// ready, that its clock agrees with this machine's, that the API key is accepted (and is admin),
-/// that every member is alive, that nothing waits for repair, that the disk has room, and that the
+/// ready, that its clock agrees with this machine's and with its peers' (as the node measures them),
+/// that the API key is accepted (and is admin), that every member is alive, that nothing waits for repair, that the disk has room, and that the
 /// endpoints agree on a sample of keys. Each finding says what is wrong and how to fix it.
 /// </summary>
 internal static class DoctorCommand
@@ -21,10 +21,17 @@ internal static class DoctorCommand
     // The node's default PEERVAULT_MAX_CLOCK_SKEW_SECONDS: beyond it, peers reject its versions.
     private static readonly TimeSpan SkewLimit = TimeSpan.FromMinutes(5);
 
+    // The node's default PEERVAULT_CLOCK_OFFSET_WARN_SECONDS, for a node that does not say its own.
+    private const double PeerOffsetWarning = 5;
+
+    // A handshake refuses a peer more than this off (Handshake.MaxClockSkew): a connected peer that
+    // drifted further is refused at its next reconnect.
+    private const double HandshakeWindow = 30;
+
     public static Command Create(GlobalOptions global)
     {
         var sample = new Option<int>("--sample") { Description = "How many keys to compare across the endpoints", DefaultValueFactory = _ => 20, HelpName = "count" };
-        var command = new Command("doctor", "Check every endpoint (reachable, ready, clock, auth), members, repair backlog, disk space and replica agreement; says what is wrong and how to fix it; exit 1 if a check fails, 5 if nothing answered")
+        var command = new Command("doctor", "Check every endpoint (reachable, ready, clock, auth), members and their clocks, repair backlog, disk space and replica agreement; says what is wrong and how to fix it; exit 1 if a check fails, 5 if nothing answered")
         {
             sample,
         };
@@ -136,9 +143,11 @@ internal static class DoctorCommand
         }
 
         var after = DateTimeOffset.UtcNow;
-        findings.Add(health.Ready
-            ? new Finding("ready", "ok", target, "Answers and its storage is writable.", null)
-            : new Finding("ready", "fail", target, "Answers but is not ready: its data directory is not writable.", "Check the node's log, the data directory's permissions and free space (PEERVAULT_DATA_DIR)."));
+        findings.Add(!health.Ready
+            ? new Finding("ready", "fail", target, "Answers but is not ready: its data directory is not writable, or it has not heard from its cluster since it started.", "Check the node's log: the data directory's permissions and free space (PEERVAULT_DATA_DIR), or whether its peers are reachable (PEERVAULT_BOOTSTRAP).")
+            : health.Degraded
+                ? new Finding("ready", "warn", target, "Answers and its storage is writable, but its health is Degraded: a peer's clock is off its own (see 'peer-clocks').", "The node's log names the peer and the offset; synchronise the clocks with NTP.")
+                : new Finding("ready", "ok", target, "Answers and its storage is writable.", null));
         if (health.Date is { } date)
         {
             // The node stamped Date (whole seconds) somewhere between sending and answering, and
@@ -205,6 +214,7 @@ internal static class DoctorCommand
                 target,
                 string.Join("; ", down.Select(m => $"{m.Name} is {m.State} since {ClusterCommand.Time(m.StateSince)} UTC (last seen {(m.LastSeen is { } seen ? ClusterCommand.Time(seen) : "never")})")),
                 $"Start {string.Join(", ", down.Select(m => m.Name))} or fix the network between them; a member gone for good is removed with DELETE /v1/cluster/members/{{id}} ({string.Join(", ", down.Select(m => $"{m.Name}: {m.Id}"))})."));
+        CheckPeerClocks(node, others, target, findings);
         if (node.Replicas < node.ConfiguredReplicas)
         {
             findings.Add(new Finding("replicas", "warn", target, $"Keeps R={node.Replicas} copies, fewer than the configured {node.ConfiguredReplicas}: the cluster has fewer members than that.", "Add members, or lower PEERVAULT_REPLICAS to what the cluster can hold."));
@@ -229,6 +239,44 @@ internal static class DoctorCommand
                     ? new Finding("disk", "warn", target, text, "Plan more space for the node's data volume.")
                     : new Finding("disk", "ok", target, text, null));
         }
+    }
+
+    /// <summary>
+    /// The peers' clocks as this node measures them over its connections (an offset only counts as
+    /// beyond a limit when it is even with its whole uncertainty against it).
+    /// </summary>
+    private static void CheckPeerClocks(NodeDescription node, List<MemberDescription> others, string target, List<Finding> findings)
+    {
+        var measured = others.Where(m => m.ClockOffsetSeconds is not null).ToList();
+        if (measured.Count == 0)
+        {
+            if (others.Count > 0)
+            {
+                findings.Add(new Finding("peer-clocks", "skipped", target, "No peer's clock offset is known: none is connected, or this node does not measure them.", null));
+            }
+
+            return;
+        }
+
+        var warning = node.ClockOffsetWarnSeconds ?? PeerOffsetWarning;
+        static double Surely(MemberDescription m) => Math.Abs(m.ClockOffsetSeconds!.Value) - (m.ClockOffsetUncertaintySeconds ?? 0);
+        var beyond = measured.Where(m => Surely(m) > warning).OrderByDescending(Surely).ToList();
+        var limit = warning.ToString("0.###", CultureInfo.InvariantCulture);
+        if (beyond.Count == 0)
+        {
+            var largest = measured.MaxBy(m => Math.Abs(m.ClockOffsetSeconds!.Value))!;
+            findings.Add(new Finding("peer-clocks", "ok", target, $"Every connected peer's clock is within {limit} s of {node.Name}'s (largest offset: {largest.Name} {ClusterCommand.Offset(largest)}).", null));
+            return;
+        }
+
+        var far = beyond.Any(m => Surely(m) > HandshakeWindow);
+        findings.Add(new Finding(
+            "peer-clocks",
+            far ? "fail" : "warn",
+            target,
+            string.Join("; ", beyond.Select(m => $"{m.Name}'s clock is {ClusterCommand.Offset(m)} off {node.Name}'s")) +
+                (far ? $": more than the {HandshakeWindow} s a handshake accepts, so a reconnect will be refused." : $": more than PEERVAULT_CLOCK_OFFSET_WARN_SECONDS ({limit} s)."),
+            $"Synchronise the clocks with NTP (timedatectl set-ntp true, or chrony) on {string.Join(", ", beyond.Select(m => m.Name))} or {node.Name}: while a node's clock is ahead, writes through it win over concurrent writes elsewhere (sequential ones stay in order)."));
     }
 
     /// <summary>

@@ -38,6 +38,7 @@ internal static class Problems
 
     public static IResult Joining(string detail) => Problem(StatusCodes.Status503ServiceUnavailable, ProblemTypes.Joining, "Joining the cluster", detail);
 
+    /// <summary>Too few replicas answered a listing, or a write's version question: the detail says how many.</summary>
     public static IResult ListingIncomplete(string detail) => Problem(StatusCodes.Status503ServiceUnavailable, ProblemTypes.ReplicasUnreachable, "Replicas unreachable", detail);
 
     public static IResult StorageUnavailable(string detail) => Problem(StatusCodes.Status503ServiceUnavailable, ProblemTypes.StorageUnavailable, "Storage unavailable", detail);

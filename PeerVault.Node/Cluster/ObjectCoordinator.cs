@@ -13,7 +13,8 @@ namespace PeerVault.Node.Cluster;
 /// node among them or not) and is acknowledged once the write quorum holds it durably; a delete is
 /// a write of a tombstone; a read asks the placed replicas which version they hold, serves the
 /// newest and repairs replicas that answered with an older one or none (listings are
-/// <see cref="ClusterListing"/>'s). Versions come from this node's hybrid logical clock. The transfers of a write
+/// <see cref="ClusterListing"/>'s). Versions come from this node's hybrid logical clock, past the newest
+/// version a read quorum of the key's replicas holds (ObjectCoordinator.WriteVersions.cs). The transfers of a write
 /// carry on after the client has its answer, so the remaining replicas still get their copy.
 /// </summary>
 public sealed partial class ObjectCoordinator(
@@ -45,9 +46,12 @@ public sealed partial class ObjectCoordinator(
         readiness.ThrowIfJoining();
         storage.ThrowIfUnwritable();
         var targets = placement.ReplicasOf(KeyPartition.Of(key));
+
+        // Asked while the body arrives; the version is taken once both are done.
+        var floor = NewestVersionAsync(key, cancellationToken);
         var (entry, receipt) = length is { } known && targets.Any(m => !m.IsSelf)
-            ? await PutPipelinedAsync(key, plaintext, known, targets, cancellationToken)
-            : await PutSealedFirstAsync(key, plaintext, targets, cancellationToken);
+            ? await PutPipelinedAsync(key, plaintext, known, targets, floor, cancellationToken)
+            : await PutSealedFirstAsync(key, plaintext, targets, floor, cancellationToken);
         metrics.Stored(entry.Size);
         activity?.SetTag("peervault.object_id", entry.BlobId);
         activity?.SetTag("peervault.bytes", entry.Size);
@@ -61,10 +65,21 @@ public sealed partial class ObjectCoordinator(
         return new WriteReceipt(key, entry.BlobId!, entry.Size, entry.Version, receipt.Replicas, receipt.Placement, receipt.Required, receipt.Failures);
     }
 
-    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutSealedFirstAsync(string key, Stream plaintext, IReadOnlyList<Member> targets, CancellationToken cancellationToken)
+    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutSealedFirstAsync(string key, Stream plaintext, IReadOnlyList<Member> targets, Task<VersionFloor> floor, CancellationToken cancellationToken)
     {
         var (blob, lease) = await store.SealAsync(plaintext, cancellationToken);
-        var entry = NewEntry(key, blob.Id, blob.Size, blob.SealedLength);
+        IndexEntry entry;
+        try
+        {
+            entry = NewEntry(key, blob.Id, blob.Size, blob.SealedLength, await floor);
+        }
+        catch
+        {
+            // Nothing references the sealed blob: the sweep removes it once the lease is gone.
+            lease.Dispose();
+            throw;
+        }
+
         var receipt = await WriteAsync(
             entry,
             targets,
@@ -75,7 +90,7 @@ public sealed partial class ObjectCoordinator(
         return (entry, receipt);
     }
 
-    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutPipelinedAsync(string key, Stream plaintext, long length, IReadOnlyList<Member> targets, CancellationToken cancellationToken)
+    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutPipelinedAsync(string key, Stream plaintext, long length, IReadOnlyList<Member> targets, Task<VersionFloor> floor, CancellationToken cancellationToken)
     {
         var sealedLength = ObjectCipher.SealedLength(length, store.Cipher.ChunkSize);
 
@@ -96,7 +111,7 @@ public sealed partial class ObjectCoordinator(
                 throw new IOException($"The body of '{key}' was {size} bytes where {length} were announced.");
             }
 
-            entry = NewEntry(key, fanOut.Id(), size, sealedLength);
+            entry = NewEntry(key, fanOut.Id(), size, sealedLength, await floor);
             Volatile.Write(ref objectId, entry.BlobId);
             await fanOut.FinishAsync(EntryTrailer.Encode(entry.ToWire()), cancellationToken);
         }
@@ -120,9 +135,9 @@ public sealed partial class ObjectCoordinator(
         return (entry, receipt);
     }
 
-    private IndexEntry NewEntry(string key, BlobId blob, long size, long sealedLength)
+    private IndexEntry NewEntry(string key, BlobId blob, long size, long sealedLength, VersionFloor floor)
     {
-        var version = clock.Now();
+        var version = Stamp(key, floor);
         return new IndexEntry
         {
             Key = key,
@@ -140,7 +155,7 @@ public sealed partial class ObjectCoordinator(
         using var activity = tracing.StartOperation("DeleteObject", key);
         readiness.ThrowIfJoining();
         storage.ThrowIfUnwritable();
-        var tombstone = IndexEntry.Tombstone(key, clock.Now());
+        var tombstone = IndexEntry.Tombstone(key, Stamp(key, await NewestVersionAsync(key, cancellationToken)));
         var existed = 0;
         var receipt = await WriteAsync(
             tombstone,

@@ -13,7 +13,7 @@ namespace PeerVault.Node.Cluster;
 /// Serves what peers ask of this node, one typed request at a time: gossip, keep a replica or a
 /// tombstone, say which version it holds, send an object, list keys, compare partitions, forget a
 /// collected tombstone. Every entry a peer sends is checked first (a far-future version is refused
-/// and counted); a replica is kept only if it hashes to its announced id and decrypts under a key
+/// and counted), and every version it names moves this node's clock past it; a replica is kept only if it hashes to its announced id and decrypts under a key
 /// this node holds; every refusal answers with a stable code and a reason, never silence.
 /// </summary>
 public sealed partial class PeerRequestHandler(
@@ -45,7 +45,7 @@ public sealed partial class PeerRequestHandler(
                 ListKeys list => List(list),
                 ComparePartitions compare => ComparePartitions(compare),
                 CompareEntries compare => CompareEntries(compare),
-                ForgetIfVersion forget => new Forgotten(await store.ForgetAsync(forget.Key, WireEntries.ParseVersion(forget.Version))),
+                ForgetIfVersion forget => new Forgotten(await store.ForgetAsync(forget.Key, Mentioned(forget.Version))),
                 var other => new PeerError(PeerError.Unsupported, $"Cannot handle {other.GetType().Name}."),
             };
         }
@@ -195,7 +195,7 @@ public sealed partial class PeerRequestHandler(
     private async Task<PeerMessage?> FetchAsync(PeerSession session, IncomingRequest request, FetchObject fetch, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartPeerServer("ServeFetch", fetch.Key, request.Envelope.TraceParent, request.Envelope.TraceState, session.Peer.Name, session.RemoteEndPoint);
-        var wanted = fetch.Version is null ? ObjectVersion.Zero : WireEntries.ParseVersion(fetch.Version);
+        var wanted = fetch.Version is null ? ObjectVersion.Zero : Mentioned(fetch.Version);
         if (!ObjectKey.Validate(fetch.Key, out _) || !store.TryGetLocal(fetch.Key, out var entry) || entry.Version < wanted)
         {
             activity?.SetTag("peervault.found", false);
@@ -253,7 +253,7 @@ public sealed partial class PeerRequestHandler(
         var theirs = new Dictionary<string, ObjectVersion>(StringComparer.Ordinal);
         foreach (var entry in compare.Entries)
         {
-            theirs[entry.Key] = WireEntries.ParseVersion(entry.Version);
+            theirs[entry.Key] = Mentioned(entry.Version);
         }
 
         var newer = new List<WireEntry>();
@@ -286,6 +286,19 @@ public sealed partial class PeerRequestHandler(
 
         wanted.AddRange(theirs.Keys.Where(k => !seen.Contains(k)));
         return new EntriesDiffer(newer, [.. wanted.Take(MaxEntriesPerMessage)], truncated || wanted.Count > MaxEntriesPerMessage);
+    }
+
+    /// <summary>
+    /// A version a peer names without sending its entry (it holds it, wants it, collects it): the
+    /// clock moves past it as past every version this node reads, unless it is too far ahead, which
+    /// is refused where an entry carrying it would be kept (a far-future version a peer only
+    /// mentions in a comparison must not stop the comparison of every other key).
+    /// </summary>
+    private ObjectVersion Mentioned(string? text)
+    {
+        var version = WireEntries.ParseVersion(text);
+        clock.TryObserve(version);
+        return version;
     }
 
     private static string Outcome(ApplyOutcome outcome) => outcome.ToString().ToLowerInvariant();

@@ -25,14 +25,16 @@ public static partial class NodeApplication
 {
     /// <summary>
     /// Creates the node's web application. Throws <see cref="NodeConfigurationException"/> when a
-    /// setting is unusable; <paramref name="configure"/> lets tests add configuration first.
+    /// setting is unusable; <paramref name="configure"/> lets tests add configuration first, and
+    /// <paramref name="time"/> gives the node another wall clock than the system's (tests of clock
+    /// skew run nodes whose clocks disagree in one process).
     /// </summary>
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, TimeProvider? time = null)
     {
         // Settings ship beside the assembly; the working directory is where the data goes by default.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
-        var time = TimeProvider.System;
+        time ??= TimeProvider.System;
         builder.Configuration.AddApiKeysFile(builder.Configuration[NodeSettings.ApiKeysFileVariable]);
         var settings = NodeSettings.Load(builder.Configuration, time, builder.Environment.IsDevelopment());
 
@@ -92,6 +94,7 @@ public static partial class NodeApplication
         services.AddSingleton<NodeTracing>();
         services.AddSingleton(settings.Identity);
         services.AddSingleton(settings.Keys);
+        services.AddSingleton(settings.Keys.Ids);
 
         // Storage.
         services.AddSingleton(new BlobStore(settings.DataDirectory));
@@ -103,9 +106,11 @@ public static partial class NodeApplication
         services.AddHostedService<StorageWatch>();
 
         // The peer network.
-        services.AddSingleton(sp => new Handshake(settings.Identity, settings.AuthToken, time, new ReplayCache(time, Handshake.MaxClockSkew)));
+        services.AddSingleton(sp => new Handshake(settings.Identity, settings.Keys.Ids, settings.AuthToken, time, new ReplayCache(time, Handshake.MaxClockSkew)));
         services.AddSingleton<PeerConnections>();
         services.AddHostedService(sp => sp.GetRequiredService<PeerConnections>());
+        services.AddSingleton<PeerClocks>();
+        services.AddHostedService(sp => sp.GetRequiredService<PeerClocks>());
 
         // The cluster.
         services.AddSingleton(sp => new HybridClock(time, settings.Identity.Id, settings.Cluster.MaxClockSkew));
@@ -143,7 +148,7 @@ public static partial class NodeApplication
         services.AddHostedService(sp => sp.GetRequiredService<Scrubber>());
         services.AddSingleton<Maintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<Maintenance>());
-        services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage").AddCheck<ClusterReadinessCheck>("cluster");
+        services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage").AddCheck<ClusterReadinessCheck>("cluster").AddCheck<ClockHealthCheck>("clock");
 
         var app = builder.Build();
         // Resolved now so the container owns the lock and releases it when the application is disposed.

@@ -24,6 +24,7 @@ public sealed class NodeSettings
     public const string ReplicasVariable = "PEERVAULT_REPLICAS";
     public const string WriteQuorumVariable = "PEERVAULT_WRITE_QUORUM";
     public const string MaxClockSkewVariable = "PEERVAULT_MAX_CLOCK_SKEW_SECONDS";
+    public const string ClockOffsetWarnVariable = "PEERVAULT_CLOCK_OFFSET_WARN_SECONDS";
     public const string SyncIntervalVariable = "PEERVAULT_SYNC_INTERVAL_SECONDS";
     public const string DeadAfterVariable = "PEERVAULT_DEAD_AFTER_SECONDS";
     public const string TombstoneGraceVariable = "PEERVAULT_TOMBSTONE_GRACE_SECONDS";
@@ -165,6 +166,7 @@ public sealed class NodeSettings
                 MaxConnectionsPerAddress = ReadInt(configuration, MaxConnectionsPerAddressVariable, new NetOptions().MaxConnectionsPerAddress, 1, 65535),
                 MaxConnections = ReadInt(configuration, MaxConnectionsVariable, new NetOptions().MaxConnections, 1, 65535),
                 MaxFramesPerSecond = ReadInt(configuration, MaxFramesPerSecondVariable, new NetOptions().MaxFramesPerSecond, 0, int.MaxValue),
+                ClockOffsetWarning = ReadSeconds(configuration, ClockOffsetWarnVariable, new NetOptions().ClockOffsetWarning),
             },
             Cluster = cluster,
             Membership = new MembershipOptions

@@ -58,9 +58,14 @@ public sealed record PeerError(string Code, string Message) : PeerMessage
     public const string Unsupported = "unsupported";
 }
 
-public sealed record Ping : PeerRequest<Pong>;
+/// <summary>A heartbeat, carrying the sender's wall clock when it was sent (Unix milliseconds).</summary>
+public sealed record Ping(long SentAt) : PeerRequest<Pong>;
 
-public sealed record Pong : PeerMessage;
+/// <summary>
+/// The answer to a <see cref="Ping"/>: its <see cref="PingSentAt"/> echoed, and the answering
+/// node's wall clock (<see cref="SentAt"/>), from which the pinging node estimates the clock offset.
+/// </summary>
+public sealed record Pong(long PingSentAt, long SentAt) : PeerMessage;
 
 /// <summary>Gossip: here is every member I know; answer with every member you know.</summary>
 public sealed record ExchangeMembers(IReadOnlyList<WireMember> Members) : PeerRequest<MemberList>;

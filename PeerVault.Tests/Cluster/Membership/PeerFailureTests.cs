@@ -28,7 +28,7 @@ public sealed class PeerFailureTests
             await client.ConnectAsync("127.0.0.1", node.P2PPort, Ct);
             await using var connection = new FrameConnection(client.GetStream());
             var self = new NodeIdentity(Guid.NewGuid(), "dying-peer");
-            var handshake = new Handshake(self, AuthToken.Parse(secrets.AuthToken), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
+            var handshake = new Handshake(self, secrets.KeyIds, AuthToken.Parse(secrets.AuthToken), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
             var result = await handshake.DialAsync(connection, "node1", Ct);
             connection.Seal(result.Sealer);
 
