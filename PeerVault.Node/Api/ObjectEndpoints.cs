@@ -55,7 +55,9 @@ public static partial class ObjectEndpoints
         WriteReceipt receipt;
         try
         {
-            receipt = await coordinator.PutAsync(key, context.Request.Body, context.Request.ContentLength, context.RequestAborted);
+            // A Content-Type is kept with the version and given back on GET (and through S3).
+            var contentType = context.Request.ContentType is { Length: > 0 } type ? new ObjectMetadata { ContentType = type } : null;
+            receipt = await coordinator.PutAsync(key, context.Request.Body, context.Request.ContentLength, contentType is null ? null : () => contentType, context.RequestAborted);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

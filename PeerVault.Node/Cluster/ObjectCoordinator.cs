@@ -38,14 +38,22 @@ public sealed partial class ObjectCoordinator(
     /// transfers end about when the sealing does. Without it the object is sealed here first and then
     /// sent (the bytes' length must travel ahead of them).
     /// </summary>
-    public async Task<WriteReceipt> PutAsync(string key, Stream plaintext, long? length, CancellationToken cancellationToken)
+    public Task<WriteReceipt> PutAsync(string key, Stream plaintext, long? length, CancellationToken cancellationToken)
+        => PutAsync(key, plaintext, length, metadata: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="PutAsync(string, Stream, long?, CancellationToken)"/>, with the version's
+    /// <see cref="ObjectMetadata"/> from <paramref name="metadata"/>, asked once the last byte has been
+    /// read (so it may carry what was computed from the bytes as they streamed, such as an MD5 ETag).
+    /// </summary>
+    public async Task<WriteReceipt> PutAsync(string key, Stream plaintext, long? length, Func<ObjectMetadata?>? metadata, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartOperation("PutObject", key);
         storage.ThrowIfUnwritable();
         var targets = placement.ReplicasOf(KeyPartition.Of(key));
         var (entry, receipt) = length is { } known && targets.Any(m => !m.IsSelf)
-            ? await PutPipelinedAsync(key, plaintext, known, targets, cancellationToken)
-            : await PutSealedFirstAsync(key, plaintext, targets, cancellationToken);
+            ? await PutPipelinedAsync(key, plaintext, known, targets, metadata, cancellationToken)
+            : await PutSealedFirstAsync(key, plaintext, targets, metadata, cancellationToken);
         metrics.Stored(entry.Size);
         activity?.SetTag("peervault.object_id", entry.BlobId);
         activity?.SetTag("peervault.bytes", entry.Size);
@@ -56,13 +64,13 @@ public sealed partial class ObjectCoordinator(
         }
 
         metrics.ObjectStored("client");
-        return new WriteReceipt(key, entry.BlobId!, entry.Size, entry.Version, receipt.Replicas, receipt.Placement, receipt.Required, receipt.Failures);
+        return new WriteReceipt(key, entry.BlobId!, entry.Size, entry.Version, receipt.Replicas, receipt.Placement, receipt.Required, receipt.Failures) { Metadata = entry.Metadata };
     }
 
-    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutSealedFirstAsync(string key, Stream plaintext, IReadOnlyList<Member> targets, CancellationToken cancellationToken)
+    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutSealedFirstAsync(string key, Stream plaintext, IReadOnlyList<Member> targets, Func<ObjectMetadata?>? metadata, CancellationToken cancellationToken)
     {
         var (blob, lease) = await store.SealAsync(plaintext, cancellationToken);
-        var entry = NewEntry(key, blob.Id, blob.Size, blob.SealedLength);
+        var entry = NewEntry(key, blob.Id, blob.Size, blob.SealedLength, metadata);
         var receipt = await WriteAsync(
             entry,
             targets,
@@ -73,7 +81,7 @@ public sealed partial class ObjectCoordinator(
         return (entry, receipt);
     }
 
-    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutPipelinedAsync(string key, Stream plaintext, long length, IReadOnlyList<Member> targets, CancellationToken cancellationToken)
+    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutPipelinedAsync(string key, Stream plaintext, long length, IReadOnlyList<Member> targets, Func<ObjectMetadata?>? metadata, CancellationToken cancellationToken)
     {
         var sealedLength = ObjectCipher.SealedLength(length, store.Cipher.ChunkSize);
 
@@ -94,7 +102,7 @@ public sealed partial class ObjectCoordinator(
                 throw new IOException($"The body of '{key}' was {size} bytes where {length} were announced.");
             }
 
-            entry = NewEntry(key, fanOut.Id(), size, sealedLength);
+            entry = NewEntry(key, fanOut.Id(), size, sealedLength, metadata);
             Volatile.Write(ref objectId, entry.BlobId);
             await fanOut.FinishAsync(EntryTrailer.Encode(entry.ToWire()), cancellationToken);
         }
@@ -118,8 +126,9 @@ public sealed partial class ObjectCoordinator(
         return (entry, receipt);
     }
 
-    private IndexEntry NewEntry(string key, BlobId blob, long size, long sealedLength)
+    private IndexEntry NewEntry(string key, BlobId blob, long size, long sealedLength, Func<ObjectMetadata?>? metadata)
     {
+        var described = metadata?.Invoke();
         var version = clock.Now();
         return new IndexEntry
         {
@@ -129,6 +138,7 @@ public sealed partial class ObjectCoordinator(
             SealedLength = sealedLength,
             Version = version,
             UpdatedAt = version.WallTime,
+            Metadata = described,
         };
     }
 
