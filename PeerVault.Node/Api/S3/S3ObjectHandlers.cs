@@ -15,7 +15,7 @@ public sealed class S3ObjectHandlers(S3Store store)
     {
         var bucket = request.Bucket!;
         var storeKey = S3Store.ObjectKey(bucket, request.Key!);
-        await store.RequireBucketAsync(bucket, request.Context.RequestAborted);
+        await store.RequireBucketAsync(bucket, request.Context.RequestAborted, cached: true);
         var headers = S3Headers.FromRequest(request.Http);
         var (body, length) = S3Body.Open(request, auth);
         await using (body)
@@ -108,7 +108,7 @@ public sealed class S3ObjectHandlers(S3Store store)
     {
         var bucket = request.Bucket!;
         var storeKey = S3Store.ObjectKey(bucket, request.Key!);
-        await store.RequireBucketAsync(bucket, request.Context.RequestAborted);
+        await store.RequireBucketAsync(bucket, request.Context.RequestAborted, cached: true);
         await store.DeleteAsync(storeKey, request.Context.RequestAborted);
         request.Context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
@@ -116,7 +116,7 @@ public sealed class S3ObjectHandlers(S3Store store)
     public async Task DeleteObjectsAsync(S3Request request, S3Auth auth)
     {
         var bucket = request.Bucket!;
-        await store.RequireBucketAsync(bucket, request.Context.RequestAborted);
+        await store.RequireBucketAsync(bucket, request.Context.RequestAborted, cached: true);
         var (body, _) = S3Body.Open(request, auth);
         System.Xml.Linq.XElement document;
         await using (body)

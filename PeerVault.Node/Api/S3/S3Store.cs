@@ -64,15 +64,19 @@ public sealed class S3Store(ObjectCoordinator coordinator, ClusterListing listin
 
     public static string PartKey(string uploadId, int partNumber) => $"{PartsPrefix}{uploadId}/{partNumber:D5}";
 
-    /// <summary>Whether the bucket exists (a recent positive answer is trusted for <see cref="BucketCacheTime"/>).</summary>
-    public async Task<bool> BucketExistsAsync(string bucket, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the bucket exists. With <paramref name="cached"/> (the object write paths, which must
+    /// not pay a quorum read per small PUT) a positive answer seen within <see cref="BucketCacheTime"/>
+    /// is trusted; HeadBucket, listings and everything else ask the cluster.
+    /// </summary>
+    public async Task<bool> BucketExistsAsync(string bucket, CancellationToken cancellationToken, bool cached = false)
     {
         if (!IsValidBucketName(bucket))
         {
             return false;
         }
 
-        if (_knownBuckets.TryGetValue(bucket, out var until) && until > time.GetUtcNow())
+        if (cached && _knownBuckets.TryGetValue(bucket, out var until) && until > time.GetUtcNow())
         {
             return true;
         }
@@ -86,9 +90,9 @@ public sealed class S3Store(ObjectCoordinator coordinator, ClusterListing listin
         return exists;
     }
 
-    public async Task RequireBucketAsync(string bucket, CancellationToken cancellationToken)
+    public async Task RequireBucketAsync(string bucket, CancellationToken cancellationToken, bool cached = false)
     {
-        if (!await BucketExistsAsync(bucket, cancellationToken))
+        if (!await BucketExistsAsync(bucket, cancellationToken, cached))
         {
             throw S3Errors.NoSuchBucket(bucket);
         }
@@ -204,6 +208,10 @@ public sealed class S3Store(ObjectCoordinator coordinator, ClusterListing listin
         }
     }
 
-    /// <summary>The S3 ETag of an entry: its MD5 ETag, or (an object written through the native API) its object id.</summary>
-    public static string ETagOf(IndexEntry entry) => entry.Metadata?.ETag ?? entry.BlobId ?? string.Empty;
+    /// <summary>
+    /// The S3 ETag of an entry: its MD5 ETag; an object written through the native API has none, and
+    /// shows its object id with <c>-1</c>, the form S3 gives an ETag that is not an MD5 (a multipart
+    /// upload's), so SDKs and sync tools do not check the content's MD5 against it.
+    /// </summary>
+    public static string ETagOf(IndexEntry entry) => entry.Metadata?.ETag ?? (entry.BlobId is { } blob ? blob + "-1" : string.Empty);
 }

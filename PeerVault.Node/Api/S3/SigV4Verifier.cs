@@ -39,6 +39,11 @@ public sealed class SigV4Verifier(ApiKeys keys, S3Options options, TimeProvider 
             return VerifyPresigned(request);
         }
 
+        if (request.Has("AWSAccessKeyId") && request.Has("Signature"))
+        {
+            throw S3Errors.InvalidRequest("Signature Version 2 is not supported; presign with AWS Signature Version 4 (boto3: Config(signature_version='s3v4')).");
+        }
+
         throw S3Errors.AccessDenied("Anonymous access is not allowed: sign the request with an S3 key pair (AWS Signature Version 4).");
     }
 
