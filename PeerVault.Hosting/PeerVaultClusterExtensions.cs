@@ -77,7 +77,7 @@ public static partial class PeerVaultClusterExtensions
             .WithDescription("The secret nodes prove to each other before they exchange anything (16 characters or more).");
         var apiKey = builder.AddParameter("api-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
             .WithDescription("The admin API key: clients send it as `Authorization: Bearer <key>` (16 characters or more). Scoped keys for other clients go in `PEERVAULT_API_KEYS_FILE`.", enableMarkdown: true);
-        var s3AccessKey = builder.AddParameter("s3-access-key", new GenerateParameterDefault { MinLength = 20, Special = false, Lower = false }, secret: true, persist: true)
+        var s3AccessKey = builder.AddParameter("s3-access-key", new HexKeyParameterDefault(bytes: 10), secret: true, persist: true)
             .WithDescription("The admin S3 access key id (AWS Signature Version 4): S3 clients name it as their access key (`aws configure`, rclone's `access_key_id`).", enableMarkdown: true);
         var s3SecretKey = builder.AddParameter("s3-secret-key", new GenerateParameterDefault { MinLength = 40, Special = false }, secret: true, persist: true)
             .WithDescription("The admin S3 secret key that signs S3 requests (16 characters or more). Scoped S3 pairs for other clients go in `PEERVAULT_API_KEYS_FILE` (`S3AccessKey`, `S3SecretKey`).", enableMarkdown: true);

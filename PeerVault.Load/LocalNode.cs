@@ -8,7 +8,7 @@ namespace PeerVault.Load;
 /// ports, data directory and settings fixed, so that it can be signalled and started again as the
 /// same member on the same data. Its output goes to <c>&lt;name&gt;.log</c> beside its data.
 /// </summary>
-internal sealed class LocalNode(string name, string assembly, string directory, int httpPort, int peerPort, IReadOnlyDictionary<string, string> environment) : IDisposable
+internal sealed class LocalNode(string name, string assembly, string directory, int httpPort, int peerPort, IReadOnlyDictionary<string, string> environment, int? s3Port = null) : IDisposable
 {
     private Process? _process;
 
@@ -17,6 +17,9 @@ internal sealed class LocalNode(string name, string assembly, string directory, 
     public Uri Endpoint { get; } = new($"http://127.0.0.1:{httpPort}");
 
     public int PeerPort { get; } = peerPort;
+
+    /// <summary>The node's S3 endpoint (when it was given an S3 port).</summary>
+    public Uri? S3Endpoint { get; } = s3Port is { } port ? new($"http://127.0.0.1:{port}") : null;
 
     public string DataDirectory => Path.Combine(directory, Name);
 
@@ -42,6 +45,10 @@ internal sealed class LocalNode(string name, string assembly, string directory, 
         info.Environment["PEERVAULT_DATA_DIR"] = DataDirectory;
         info.Environment["P2P_PORT"] = PeerPort.ToString(CultureInfo.InvariantCulture);
         info.Environment["ASPNETCORE_URLS"] = Endpoint.ToString().TrimEnd('/');
+        if (S3Endpoint is not null)
+        {
+            info.Environment["S3_PORT"] = S3Endpoint.Port.ToString(CultureInfo.InvariantCulture);
+        }
         _process?.Dispose();
         _process = Process.Start(info) ?? throw new InvalidOperationException($"{Name} did not start.");
     }
