@@ -144,8 +144,9 @@ internal static class S3Workload
     /// <summary>The S3 phase with its throughput as a ratio to the native phase measured just before it.</summary>
     private static PhaseResult Compared(PhaseResult s3, PhaseResult native)
     {
-        // Same bytes per operation on both sides, so the ratio of operation rates is the ratio of throughputs.
-        var ratio = native.OpsPerSecond > 0 ? s3.OpsPerSecond / native.OpsPerSecond : 0;
+        // Same bytes per operation on both sides: a large object's MB/s, small objects' operations/s.
+        var ratio = native.MegabytesPerSecond >= 1 ? s3.MegabytesPerSecond / native.MegabytesPerSecond
+            : native.OpsPerSecond > 0 ? s3.OpsPerSecond / native.OpsPerSecond : 0;
         return s3 with { Note = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"S3/native {ratio:0.00}") };
     }
 }
