@@ -19,8 +19,8 @@ namespace PeerVault.Client;
 /// to one of the configured endpoints (first the one that last answered); when that endpoint
 /// cannot be reached or does not answer in time, the next is tried, for every request that can be
 /// sent again: those without a body, and uploads whose body is seekable or was not read yet. A
-/// write the node's own storage refuses (503 <c>storage-unavailable</c>) also moves on, since
-/// another node can take it. Errors the cluster answered with are typed exceptions
+/// request a node refuses without doing anything another node could do (503 <c>storage-unavailable</c>:
+/// its own disk; 503 <c>joining</c>: it has not heard from its cluster yet) also moves on. Errors the cluster answered with are typed exceptions
 /// (<see cref="PeerVaultNotFoundException"/>, <see cref="PeerVaultUnavailableException"/>, …).
 /// Every operation is a span of <see cref="ActivitySourceName"/>, and the trace continues into the
 /// nodes. Thread-safe; keep one per application (Aspire's <c>AddPeerVaultClient</c> registers one).
@@ -371,8 +371,9 @@ public sealed class PeerVaultClient : IDisposable
             }
 
             activity?.SetTag("http.response.status_code", error.Status);
-            // The node's own disk refuses writes; the cluster does not: another coordinator can take it.
-            if (error is PeerVaultUnavailableException { StorageUnavailable: true })
+            // The node's own disk refuses writes, or it has not joined its cluster yet; the cluster
+            // can still do it: another coordinator can take it.
+            if (error is PeerVaultUnavailableException { AnotherNodeMayServe: true })
             {
                 failures.Add(new EndpointFailure(endpoint, error.Message));
                 refused = error;

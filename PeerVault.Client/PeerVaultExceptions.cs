@@ -99,8 +99,10 @@ public sealed class PeerVaultUnauthorizedException : PeerVaultException
 /// <summary>
 /// 503: the cluster cannot do it now. A write reached fewer replicas than its quorum
 /// (<see cref="ProblemTypes.WriteQuorum"/>: the copies made are kept and repaired, so retrying is
-/// safe), no replica placed to hold the key was reachable, or the node's storage refuses writes
-/// (<see cref="ProblemTypes.StorageUnavailable"/>, with <see cref="RetryAfter"/>).
+/// safe), too few replicas placed to hold the key answered (<see cref="ProblemTypes.ReplicasUnreachable"/>),
+/// the node is still joining its cluster (<see cref="ProblemTypes.Joining"/>), or the node's storage
+/// refuses writes (<see cref="ProblemTypes.StorageUnavailable"/>); each with <see cref="RetryAfter"/>
+/// where the node gave one.
 /// </summary>
 public sealed class PeerVaultUnavailableException : PeerVaultException
 {
@@ -135,6 +137,15 @@ public sealed class PeerVaultUnavailableException : PeerVaultException
 
     /// <summary>The node's own storage refused the write; another node can take it.</summary>
     public bool StorageUnavailable => ProblemType == ProblemTypes.StorageUnavailable;
+
+    /// <summary>The node has not heard from its cluster since it started (<see cref="ProblemTypes.Joining"/>); another node can take the request.</summary>
+    public bool Joining => ProblemType == ProblemTypes.Joining;
+
+    /// <summary>
+    /// Nothing was done, and another node may do it: the node is joining its cluster or its own
+    /// storage refuses writes. (A write below its quorum is not: its copies were made.)
+    /// </summary>
+    public bool AnotherNodeMayServe => StorageUnavailable || Joining;
 }
 
 /// <summary>

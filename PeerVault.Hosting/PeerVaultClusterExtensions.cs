@@ -10,10 +10,14 @@ namespace PeerVault.Hosting;
 /// <param name="ClusterKey">The key (64 hex characters) every node derives object encryption keys from.</param>
 /// <param name="AuthToken">The secret nodes prove to each other in the handshake.</param>
 /// <param name="ApiKey">The admin API key clients send as <c>Authorization: Bearer</c>.</param>
+/// <param name="S3AccessKey">The admin S3 access key id (null: the nodes have no S3 pair).</param>
+/// <param name="S3SecretKey">The admin S3 secret key that signs S3 requests.</param>
 public sealed record PeerVaultSecrets(
     IResourceBuilder<ParameterResource> ClusterKey,
     IResourceBuilder<ParameterResource> AuthToken,
-    IResourceBuilder<ParameterResource> ApiKey);
+    IResourceBuilder<ParameterResource> ApiKey,
+    IResourceBuilder<ParameterResource>? S3AccessKey = null,
+    IResourceBuilder<ParameterResource>? S3SecretKey = null);
 
 public static partial class PeerVaultClusterExtensions
 {
@@ -66,7 +70,11 @@ public static partial class PeerVaultClusterExtensions
             .WithDescription("The secret nodes prove to each other before they exchange anything (16 characters or more).");
         var apiKey = builder.AddParameter("api-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
             .WithDescription("The admin API key: clients send it as `Authorization: Bearer <key>` (16 characters or more). Scoped keys for other clients go in `PEERVAULT_API_KEYS_FILE`.", enableMarkdown: true);
-        var secrets = new PeerVaultSecrets(clusterKey, authToken, apiKey);
+        var s3AccessKey = builder.AddParameter("s3-access-key", new HexKeyParameterDefault(bytes: 10), secret: true, persist: true)
+            .WithDescription("The admin S3 access key id (AWS Signature Version 4): S3 clients name it as their access key (`aws configure`, rclone's `access_key_id`).", enableMarkdown: true);
+        var s3SecretKey = builder.AddParameter("s3-secret-key", new GenerateParameterDefault { MinLength = 40, Special = false }, secret: true, persist: true)
+            .WithDescription("The admin S3 secret key that signs S3 requests (16 characters or more). Scoped S3 pairs for other clients go in `PEERVAULT_API_KEYS_FILE` (`S3AccessKey`, `S3SecretKey`).", enableMarkdown: true);
+        var secrets = new PeerVaultSecrets(clusterKey, authToken, apiKey, s3AccessKey, s3SecretKey);
         var resource = new PeerVaultClusterResource(name, secrets);
         var cluster = builder.AddResource(resource)
             .WithNodeDerivedState()
@@ -112,6 +120,9 @@ public static partial class PeerVaultClusterExtensions
         {
             // The CLI's way in: every node's API URL and the admin key, in <data root>/cli.json.
             var connectionFile = new CliConnectionFile(Path.Combine(dataRoot, CliConnectionFile.FileName), members, apiKey.Resource);
+
+            // S3 clients' way in: the pair and every node's S3 URL in ready-made configurations.
+            var s3Files = new S3ConnectionFiles(dataRoot, members, s3AccessKey.Resource, s3SecretKey.Resource);
             foreach (var node in members)
             {
                 builder.Eventing.Subscribe<ResourceEndpointsAllocatedEvent>(node.Resource, async (e, cancellationToken) =>
@@ -119,6 +130,7 @@ public static partial class PeerVaultClusterExtensions
                     try
                     {
                         await connectionFile.WriteAsync(cancellationToken);
+                        await s3Files.WriteAsync(cancellationToken);
                     }
                     catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                     {
@@ -162,6 +174,8 @@ public static partial class PeerVaultClusterExtensions
             .WithoutHttpsCertificate()
             .WithHttpEndpoint(targetPort: publishing ? NodeEnvironment.ContainerHttpPort : null, name: PeerVaultClusterResource.HttpEndpointName)
             .WithEndpoint(targetPort: publishing ? NodeEnvironment.ContainerP2PPort : null, scheme: "tcp", name: "tcp", env: NodeEnvironment.P2PPort, isProxied: false)
+            // The S3 endpoint: S3_PORT tells the node where to listen for it.
+            .WithHttpEndpoint(targetPort: publishing ? NodeEnvironment.ContainerS3Port : null, name: "s3", env: NodeEnvironment.S3Port)
             // Readiness (all of /health: storage writable) and liveness (/alive) as probes, so that
             // publishers carry them into containers; each is also a health check when run.
             .WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http")
@@ -171,9 +185,11 @@ public static partial class PeerVaultClusterExtensions
             .WithEnvironment(NodeEnvironment.ClusterKey, secrets.ClusterKey)
             .WithEnvironment(NodeEnvironment.AuthToken, secrets.AuthToken)
             .WithEnvironment(NodeEnvironment.ApiKey, secrets.ApiKey)
+            .WithS3Pair(secrets)
             // The AppHost's own calls (health, commands) authenticate with the admin key.
             .WithAnnotation(new NodeApiKeyAnnotation(secrets.ApiKey.Resource))
             .WithUrlForEndpoint("http", url => url.DisplayText = "API")
+            .WithUrlForEndpoint("s3", url => url.DisplayText = "S3")
             .WithUrls(context =>
             {
                 if (context.GetEndpoint("http") is { IsAllocated: true } api)
@@ -186,6 +202,11 @@ public static partial class PeerVaultClusterExtensions
             // A node that refuses to start (a bad key, a port in use) says why on standard error.
             .WithOutputOnAppHostConsole(errorsOnly: true);
     }
+
+    private static IResourceBuilder<ProjectResource> WithS3Pair(this IResourceBuilder<ProjectResource> node, PeerVaultSecrets secrets)
+        => secrets is { S3AccessKey: { } access, S3SecretKey: { } secret }
+            ? node.WithEnvironment(NodeEnvironment.S3AccessKey, access).WithEnvironment(NodeEnvironment.S3SecretKey, secret)
+            : node;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the CLI's connection file {Path}: {Error}")]
     private static partial void LogConnectionFileFailed(ILogger logger, string path, string error);

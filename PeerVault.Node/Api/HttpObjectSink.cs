@@ -24,8 +24,9 @@ internal sealed class HttpObjectSink(HttpContext context) : IObjectSink
     public ObjectSinkTarget? Begin(IndexEntry entry, string servedBy)
     {
         var response = context.Response;
-        response.ContentType = "application/octet-stream";
-        response.Headers.ETag = $"\"{entry.BlobId}\"";
+        // What the writer said the content is, and the S3 ETag (an MD5) when it has one.
+        response.ContentType = entry.Metadata?.ContentType ?? "application/octet-stream";
+        response.Headers.ETag = $"\"{entry.Metadata?.ETag ?? entry.BlobId}\"";
         response.Headers.AcceptRanges = "bytes";
         response.Headers[PeerVaultHeaders.ObjectId] = entry.BlobId;
         response.Headers[PeerVaultHeaders.Version] = entry.Version.ToString();

@@ -58,7 +58,9 @@ public static partial class ObjectEndpoints
         WriteReceipt receipt;
         try
         {
-            receipt = await coordinator.PutAsync(key, context.Request.Body, context.Request.ContentLength, context.RequestAborted);
+            // A Content-Type is kept with the version and given back on GET (and through S3).
+            var contentType = context.Request.ContentType is { Length: > 0 } type ? new ObjectMetadata { ContentType = type } : null;
+            receipt = await coordinator.PutAsync(key, context.Request.Body, context.Request.ContentLength, contentType is null ? null : () => contentType, context.RequestAborted);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -69,7 +71,7 @@ public static partial class ObjectEndpoints
             LogDiskFull(logger, key, ex.Message);
             return Problems.DiskFull(key);
         }
-        catch (Exception ex) when (IsStorageFault(context, storage, ex))
+        catch (Exception ex) when (StorageFaultAnswer.IsLocalStorageFault(ex, context.RequestAborted.IsCancellationRequested, storage))
         {
             LogStorageUnavailable(logger, key, ex.Message);
             return StorageUnavailable(context, storage);
@@ -161,7 +163,7 @@ public static partial class ObjectEndpoints
         {
             receipt = await coordinator.DeleteAsync(key, context.RequestAborted);
         }
-        catch (Exception ex) when (IsStorageFault(context, storage, ex))
+        catch (Exception ex) when (StorageFaultAnswer.IsLocalStorageFault(ex, context.RequestAborted.IsCancellationRequested, storage))
         {
             LogStorageUnavailable(logger, key, ex.Message);
             return StorageUnavailable(context, storage);
@@ -216,29 +218,6 @@ public static partial class ObjectEndpoints
 
         var partition = KeyPartition.Of(key);
         return Results.Json(new KeyPlacement(key, partition, placement.Replicas, [.. placement.ReplicasOf(partition).Select(m => m.Name)]), PeerVaultJsonContext.Default.KeyPlacement);
-    }
-
-    /// <summary>
-    /// A write failed on this node's own disk (the directory vanished or refuses writes), not because
-    /// the client left or sent a broken body. Failures of peers are counted inside the coordinator,
-    /// so an I/O failure that reaches here is the local storage's: the storage probe runs at once
-    /// (the node turns unready if the disk is gone) and the client is told to retry, even when the
-    /// probe could put a vanished directory back (the write went with the old one).
-    /// </summary>
-    private static bool IsStorageFault(HttpContext context, StorageHealth storage, Exception exception)
-    {
-        if (exception is StorageUnavailableException)
-        {
-            return true;
-        }
-
-        if (exception is not (IOException or UnauthorizedAccessException) || exception is BadHttpRequestException || context.RequestAborted.IsCancellationRequested)
-        {
-            return false;
-        }
-
-        storage.ReportFault(exception);
-        return true;
     }
 
     private static IResult StorageUnavailable(HttpContext context, StorageHealth storage)

@@ -40,7 +40,15 @@ public sealed partial class ObjectCoordinator(
     /// transfers end about when the sealing does. Without it the object is sealed here first and then
     /// sent (the bytes' length must travel ahead of them).
     /// </summary>
-    public async Task<WriteReceipt> PutAsync(string key, Stream plaintext, long? length, CancellationToken cancellationToken)
+    public Task<WriteReceipt> PutAsync(string key, Stream plaintext, long? length, CancellationToken cancellationToken)
+        => PutAsync(key, plaintext, length, metadata: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="PutAsync(string, Stream, long?, CancellationToken)"/>, with the version's
+    /// <see cref="ObjectMetadata"/> from <paramref name="metadata"/>, asked once the last byte has been
+    /// read (so it may carry what was computed from the bytes as they streamed, such as an MD5 ETag).
+    /// </summary>
+    public async Task<WriteReceipt> PutAsync(string key, Stream plaintext, long? length, Func<ObjectMetadata?>? metadata, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartOperation("PutObject", key);
         readiness.ThrowIfJoining();
@@ -50,8 +58,8 @@ public sealed partial class ObjectCoordinator(
         // Asked while the body arrives; the version is taken once both are done.
         var floor = NewestVersionAsync(key, cancellationToken);
         var (entry, receipt) = length is { } known && targets.Any(m => !m.IsSelf)
-            ? await PutPipelinedAsync(key, plaintext, known, targets, floor, cancellationToken)
-            : await PutSealedFirstAsync(key, plaintext, targets, floor, cancellationToken);
+            ? await PutPipelinedAsync(key, plaintext, known, targets, floor, metadata, cancellationToken)
+            : await PutSealedFirstAsync(key, plaintext, targets, floor, metadata, cancellationToken);
         metrics.Stored(entry.Size);
         activity?.SetTag("peervault.object_id", entry.BlobId);
         activity?.SetTag("peervault.bytes", entry.Size);
@@ -62,16 +70,16 @@ public sealed partial class ObjectCoordinator(
         }
 
         metrics.ObjectStored("client");
-        return new WriteReceipt(key, entry.BlobId!, entry.Size, entry.Version, receipt.Replicas, receipt.Placement, receipt.Required, receipt.Failures);
+        return new WriteReceipt(key, entry.BlobId!, entry.Size, entry.Version, receipt.Replicas, receipt.Placement, receipt.Required, receipt.Failures) { Metadata = entry.Metadata };
     }
 
-    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutSealedFirstAsync(string key, Stream plaintext, IReadOnlyList<Member> targets, Task<VersionFloor> floor, CancellationToken cancellationToken)
+    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutSealedFirstAsync(string key, Stream plaintext, IReadOnlyList<Member> targets, Task<VersionFloor> floor, Func<ObjectMetadata?>? metadata, CancellationToken cancellationToken)
     {
         var (blob, lease) = await store.SealAsync(plaintext, cancellationToken);
         IndexEntry entry;
         try
         {
-            entry = NewEntry(key, blob.Id, blob.Size, blob.SealedLength, await floor);
+            entry = NewEntry(key, blob.Id, blob.Size, blob.SealedLength, await floor, metadata);
         }
         catch
         {
@@ -90,7 +98,7 @@ public sealed partial class ObjectCoordinator(
         return (entry, receipt);
     }
 
-    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutPipelinedAsync(string key, Stream plaintext, long length, IReadOnlyList<Member> targets, Task<VersionFloor> floor, CancellationToken cancellationToken)
+    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutPipelinedAsync(string key, Stream plaintext, long length, IReadOnlyList<Member> targets, Task<VersionFloor> floor, Func<ObjectMetadata?>? metadata, CancellationToken cancellationToken)
     {
         var sealedLength = ObjectCipher.SealedLength(length, store.Cipher.ChunkSize);
 
@@ -111,7 +119,7 @@ public sealed partial class ObjectCoordinator(
                 throw new IOException($"The body of '{key}' was {size} bytes where {length} were announced.");
             }
 
-            entry = NewEntry(key, fanOut.Id(), size, sealedLength, await floor);
+            entry = NewEntry(key, fanOut.Id(), size, sealedLength, await floor, metadata);
             Volatile.Write(ref objectId, entry.BlobId);
             await fanOut.FinishAsync(EntryTrailer.Encode(entry.ToWire()), cancellationToken);
         }
@@ -135,8 +143,9 @@ public sealed partial class ObjectCoordinator(
         return (entry, receipt);
     }
 
-    private IndexEntry NewEntry(string key, BlobId blob, long size, long sealedLength, VersionFloor floor)
+    private IndexEntry NewEntry(string key, BlobId blob, long size, long sealedLength, VersionFloor floor, Func<ObjectMetadata?>? metadata)
     {
+        var described = metadata?.Invoke();
         var version = Stamp(key, floor);
         return new IndexEntry
         {
@@ -146,6 +155,7 @@ public sealed partial class ObjectCoordinator(
             SealedLength = sealedLength,
             Version = version,
             UpdatedAt = version.WallTime,
+            Metadata = described,
         };
     }
 

@@ -27,6 +27,12 @@ public sealed partial class PeerRequestHandler(
     /// <summary>Most entries one <see cref="ListKeys"/> or <see cref="CompareEntries"/> answer carries (a frame holds 1 MiB).</summary>
     public const int MaxEntriesPerMessage = 2000;
 
+    /// <summary>
+    /// Most bytes of entries one such answer carries (estimated, <see cref="WireEntries.EstimatedJsonBytes"/>):
+    /// entries with metadata are larger, and an answer must fit a 1 MiB frame with its envelope.
+    /// </summary>
+    public const int MaxEntryBytesPerMessage = 900 * 1024;
+
     public async Task HandleAsync(PeerSession session, IncomingRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
@@ -219,7 +225,21 @@ public sealed partial class PeerRequestHandler(
     {
         var limit = Math.Clamp(list.Limit, 1, MaxEntriesPerMessage);
         var page = store.Index.Page(list.Prefix, list.After, limit);
-        return new KeyPage([.. page.Select(e => e.ToWire())], page.Count >= limit);
+        var entries = new List<WireEntry>(page.Count);
+        var bytes = 0;
+        foreach (var entry in page)
+        {
+            bytes += WireEntries.EstimatedJsonBytes(entry);
+            if (bytes > MaxEntryBytesPerMessage && entries.Count > 0)
+            {
+                // Truncated: the requester asks again after the last key sent.
+                return new KeyPage(entries, Truncated: true);
+            }
+
+            entries.Add(entry.ToWire());
+        }
+
+        return new KeyPage(entries, page.Count >= limit);
     }
 
     private PartitionsDiffer ComparePartitions(ComparePartitions compare)
@@ -257,6 +277,7 @@ public sealed partial class PeerRequestHandler(
         }
 
         var newer = new List<WireEntry>();
+        var newerBytes = 0;
         var wanted = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var truncated = false;
@@ -268,7 +289,7 @@ public sealed partial class PeerRequestHandler(
                 if (!theirs.TryGetValue(mine.Key, out var version) || version < mine.Version)
                 {
                     // One answer must fit a frame: the requester asks again for the rest.
-                    if (newer.Count < MaxEntriesPerMessage)
+                    if (newer.Count < MaxEntriesPerMessage && (newerBytes += WireEntries.EstimatedJsonBytes(mine)) <= MaxEntryBytesPerMessage)
                     {
                         newer.Add(mine.ToWire());
                     }

@@ -5,6 +5,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using PeerVault.Node.Api;
+using PeerVault.Node.Api.S3;
 using PeerVault.Node.Cluster;
 using PeerVault.Node.Cluster.Membership;
 using PeerVault.Node.Cluster.Placement;
@@ -150,6 +151,9 @@ public static partial class NodeApplication
         services.AddHostedService(sp => sp.GetRequiredService<Maintenance>());
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage").AddCheck<ClusterReadinessCheck>("cluster").AddCheck<ClockHealthCheck>("clock");
 
+        // The S3 endpoint (S3_PORT): a translation layer over the same coordinator.
+        builder.AddS3(settings.S3);
+
         var app = builder.Build();
         // Resolved now so the container owns the lock and releases it when the application is disposed.
         app.Services.GetRequiredService<DataDirectoryLock>();
@@ -179,6 +183,8 @@ public static partial class NodeApplication
         LogStarting(logger, settings.Identity.Name, settings.Identity.Id.ToString("N"), settings.DataDirectory, settings.Keys.Current.KeyId, life.Incarnation, removed);
         app.Lifetime.ApplicationStarted.Register(() => LogServing(logger, settings.Identity.Name, string.Join(", ", app.Urls)));
 
+        // S3 requests (their own port) authenticate with SigV4 and answer S3's XML errors.
+        app.MapS3(settings.S3);
         app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -201,7 +207,7 @@ public static partial class NodeApplication
         logging.AddFilter<ConsoleLoggerProvider>("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeName} serving its HTTP API on {Urls}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeName} serving its HTTP API and S3 on {Urls}")]
     private static partial void LogServing(ILogger logger, string nodeName, string urls);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]

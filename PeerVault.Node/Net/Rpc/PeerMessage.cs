@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using PeerVault.Node.Storage;
 
 namespace PeerVault.Node.Net.Rpc;
 
@@ -36,8 +37,12 @@ public abstract record PeerMessage;
 public abstract record PeerRequest<TResponse> : PeerMessage
     where TResponse : PeerMessage;
 
-/// <summary>An index entry as it travels: the version in its text form, parsed and checked by the receiver.</summary>
-public sealed record WireEntry(string Key, string Version, string? BlobId, long Size, long SealedLength, bool Deleted, DateTimeOffset UpdatedAt);
+/// <summary>
+/// An index entry as it travels: the version in its text form, parsed and checked by the receiver;
+/// its <see cref="ObjectMetadata"/> (headers, ETag, checksums) when it has any. A node that predates
+/// metadata ignores the field and sends none, which reads as an entry without.
+/// </summary>
+public sealed record WireEntry(string Key, string Version, string? BlobId, long Size, long SealedLength, bool Deleted, DateTimeOffset UpdatedAt, ObjectMetadata? Metadata = null);
 
 /// <summary>A member as one node describes it to another.</summary>
 public sealed record WireMember(Guid Id, string Name, string? Host, int Port, long Incarnation, DateTimeOffset JoinedAt, bool Removed);
