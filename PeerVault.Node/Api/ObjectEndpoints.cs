@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using PeerVault.Node.Cluster;
+using PeerVault.Node.Cluster.Placement;
 using PeerVault.Node.Storage;
 
 namespace PeerVault.Node.Api;
@@ -38,7 +39,7 @@ public static partial class ObjectEndpoints
         return app;
     }
 
-    private static async Task<IResult> PutAsync(HttpContext context, ObjectCoordinator coordinator, StorageHealth storage, ApiOptions options, ILogger<ObjectCoordinator> logger)
+    private static async Task<IResult> PutAsync(HttpContext context, ObjectCoordinator coordinator, PlacementMap placement, StorageHealth storage, ApiOptions options, ILogger<ObjectCoordinator> logger)
     {
         if (!RawObjectKey.TryRead(context, out var key, out var error))
         {
@@ -75,6 +76,10 @@ public static partial class ObjectEndpoints
         {
             LogStorageUnavailable(logger, key, ex.Message);
             return StorageUnavailable(context, storage);
+        }
+        catch (ReplicasUnreachableException ex)
+        {
+            return NothingWritten(context, key, placement.WriteQuorum, ex);
         }
         catch (Exception ex) when (context.RequestAborted.IsCancellationRequested || ex is BadHttpRequestException)
         {
@@ -151,7 +156,7 @@ public static partial class ObjectEndpoints
         }
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, ObjectCoordinator coordinator, StorageHealth storage, ILogger<ObjectCoordinator> logger)
+    private static async Task<IResult> DeleteAsync(HttpContext context, ObjectCoordinator coordinator, PlacementMap placement, StorageHealth storage, ILogger<ObjectCoordinator> logger)
     {
         if (!RawObjectKey.TryRead(context, out var key, out var error))
         {
@@ -167,6 +172,10 @@ public static partial class ObjectEndpoints
         {
             LogStorageUnavailable(logger, key, ex.Message);
             return StorageUnavailable(context, storage);
+        }
+        catch (ReplicasUnreachableException ex)
+        {
+            return NothingWritten(context, key, placement.WriteQuorum, ex);
         }
 
         if (!receipt.Durable)
@@ -209,7 +218,7 @@ public static partial class ObjectEndpoints
         }
     }
 
-    private static IResult Placement(HttpContext context, Cluster.Placement.PlacementMap placement)
+    private static IResult Placement(HttpContext context, PlacementMap placement)
     {
         if (!RawObjectKey.TryRead(context, "/v1/placement/", out var key, out var error))
         {
@@ -218,6 +227,23 @@ public static partial class ObjectEndpoints
 
         var partition = KeyPartition.Of(key);
         return Results.Json(new KeyPlacement(key, partition, placement.Replicas, [.. placement.ReplicasOf(partition).Select(m => m.Name)]), PeerVaultJsonContext.Default.KeyPlacement);
+    }
+
+    /// <summary>A write refused before anything was applied (too few replicas said which version they hold): a write-quorum problem with nothing acknowledged.</summary>
+    private static IResult NothingWritten(HttpContext context, string key, int required, ReplicasUnreachableException refusal)
+    {
+        context.Response.Headers.RetryAfter = ReplicasRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return Problems.WriteQuorum(
+            refusal.Message,
+            new Dictionary<string, object?>
+            {
+                ["key"] = key,
+                ["acknowledged"] = 0,
+                ["required"] = required,
+                ["replicas"] = Array.Empty<string>(),
+                ["placement"] = refusal.Placement,
+                ["failures"] = refusal.Failures,
+            });
     }
 
     private static IResult StorageUnavailable(HttpContext context, StorageHealth storage)

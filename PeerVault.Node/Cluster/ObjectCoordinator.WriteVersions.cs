@@ -53,7 +53,11 @@ public sealed partial class ObjectCoordinator
             }
         }
 
-        return new VersionFloor(newest, CountPlaced(answers, targets), needed);
+        var silent = remote.Where(m => !answers.Any(a => a.Member.Id == m.Id))
+            .Select(m => $"{m.Name}: {(replicas.IsConnected(m) ? "did not answer" : "unreachable")}")
+            .Concat(problems)
+            .ToList();
+        return new VersionFloor(newest, CountPlaced(answers, targets), needed, [.. targets.Select(m => m.Name)], silent);
     }
 
     /// <summary>
@@ -72,15 +76,19 @@ public sealed partial class ObjectCoordinator
             metrics.VersionStamped("refused");
             LogStampRefused(key, floor.Answered, floor.Needed);
             throw new ReplicasUnreachableException(
-                $"Only {floor.Answered} of the {floor.Needed} placed replicas a write must hear from first answered for '{key}'; nothing was written. Retry shortly.");
+                $"Only {floor.Answered} of the {floor.Needed} placed replicas a write must hear from first answered for '{key}' ({string.Join(", ", floor.Failures)}); nothing was written. Retry shortly.")
+            {
+                Placement = floor.Placement,
+                Failures = floor.Failures,
+            };
         }
 
         metrics.VersionStamped("read-quorum");
         return clock.NowAfter(floor.Newest);
     }
 
-    /// <summary>The newest version a write's replicas hold, from how many placed replicas, of how many a read quorum needs.</summary>
-    private readonly record struct VersionFloor(ObjectVersion Newest, int Answered, int Needed);
+    /// <summary>The newest version a write's replicas hold, from how many placed replicas, of how many a read quorum needs; the placement, and why each silent replica did not say.</summary>
+    private readonly record struct VersionFloor(ObjectVersion Newest, int Answered, int Needed, IReadOnlyList<string> Placement, IReadOnlyList<string> Failures);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Write of {Key} refused: {Answered} of the {Needed} placed replica(s) a read quorum needs said which version they hold")]
     private partial void LogStampRefused(string key, int answered, int needed);

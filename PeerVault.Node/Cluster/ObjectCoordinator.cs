@@ -305,6 +305,7 @@ public sealed partial class ObjectCoordinator(
         var problems = new List<string>();
         var excluded = new HashSet<Guid>();
         var wide = false;
+        ObjectVersion? newestSeen = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var view = await ResolveAsync(key, excluded, wide, cancellationToken);
@@ -315,6 +316,15 @@ public sealed partial class ObjectCoordinator(
                 // be on the ones that did not, so whatever the others hold could be stale.
                 return new ReadOutcome(ReadStatus.Unavailable, null, problems);
             }
+
+            if (newestSeen is { } seen && (view.Newest is null || view.Newest.Version < seen))
+            {
+                // The copies of the newest version all failed verification; what is left is older,
+                // and serving it would be a stale read.
+                return new ReadOutcome(ReadStatus.NoIntactCopy, null, problems);
+            }
+
+            newestSeen = view.Newest?.Version;
 
             if (view.Newest is not { Deleted: false } newest)
             {
@@ -624,7 +634,11 @@ public sealed partial class ObjectCoordinator(
             }
         }
 
-        return new ReplicaView(newest, holders, stale, CountPlaced(answers, targets) >= ReadQuorum(targets.Count), problems);
+        // Excluded members answered earlier in this read (their copies then failed verification):
+        // they still count towards the quorum, or a read of an object whose every copy is damaged
+        // would end "unreachable" instead of "no intact copy".
+        var placedExcluded = targets.Count(m => excluded.Contains(m.Id));
+        return new ReplicaView(newest, holders, stale, CountPlaced(answers, targets) + placedExcluded >= ReadQuorum(targets.Count), problems);
     }
 
     /// <summary>Placed answers a read needs so that they include a replica of every write a write quorum acknowledged.</summary>

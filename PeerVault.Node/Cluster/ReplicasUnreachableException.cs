@@ -20,4 +20,10 @@ public sealed class ReplicasUnreachableException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>The replicas placed to hold the key.</summary>
+    public IReadOnlyList<string> Placement { get; init; } = [];
+
+    /// <summary>Why each replica that did not answer did not ("node2: unreachable").</summary>
+    public IReadOnlyList<string> Failures { get; init; } = [];
 }
