@@ -15,9 +15,12 @@ if (!builder.TryAddPeerVaultPublishing(out var refusal) || !builder.Configuratio
 var cluster = builder.AddPeerVaultCluster<Projects.PeerVault_Node>(nodes: nodes);
 
 // Stores 20 files and a 3 MiB one through the last node and reads each back through every node.
+// It uses the cluster as any service would: its connection string (AddPeerVaultClient("peervault")).
 builder.AddProject<Projects.PeerVault_DemoClient>("demo")
-    .WithPeerVaultNodes(cluster)
-    .WithEnvironment("DEMO_TARGET", cluster.Nodes[^1].Resource.Name)
+    .WithoutHttpsCertificate()
+    .WithReference(cluster)
+    .WaitFor(cluster)
+    .WithEnvironment("DEMO_TARGET", cluster.Resource.Nodes[^1].Name)
     .WithOutputOnAppHostConsole();
 
 // --exit-after demo: stop when the demo ends and exit with its code (scripts, CI).

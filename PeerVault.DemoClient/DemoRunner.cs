@@ -1,18 +1,20 @@
+using System.Buffers;
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using PeerVault.Client;
 
 namespace PeerVault.DemoClient;
 
 /// <summary>
 /// Stores the demo files through the target node, reads each one back through every node and
-/// compares bytes. Every store and fetch is a span of the demo's own (the root of its trace), so
-/// each shows up as one trace from the demo through the nodes it touched. Progress goes to the log
-/// (the dashboard's structured logs); the result table goes to standard output and to the log.
+/// compares bytes, all through PeerVault.Client. Every store and fetch is a span of the demo's own
+/// (the root of its trace) around the client's, so each shows up as one trace from the demo
+/// through the nodes it touched. Progress goes to the log (the dashboard's structured logs); the
+/// result table goes to standard output and to the log.
 /// </summary>
-public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptions options, TextWriter output, ILogger<DemoRunner> logger)
+public sealed partial class DemoRunner(PeerVaultClient? client, DemoOptions options, TextWriter output, ILogger<DemoRunner> logger)
 {
     public const string SourceName = "PeerVault.DemoClient";
 
@@ -25,29 +27,43 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
         var holders = files.ToDictionary(f => f.Key, _ => new SortedSet<string>(StringComparer.Ordinal));
         var failures = new List<string>();
         var stopwatch = Stopwatch.StartNew();
-        LogStarting(files.Count, options.Target, string.Join(", ", options.Nodes));
 
-        if (await UnreachableNodesAsync(cancellationToken) is { Count: > 0 } unreachable)
+        if (client is null)
+        {
+            await output.WriteLineAsync($"FAIL no node configured: run the demo through the AppHost (dotnet run --project PeerVault.AppHost), or set ConnectionStrings__{DemoOptions.ConnectionName}=Endpoints=http://host:port,…;Key=… or services__node1__http__0=http://host:port for each node (README)");
+            await output.WriteLineAsync("Nothing stored; exit code 1.");
+            LogFailed(1, stopwatch.Elapsed.TotalSeconds);
+            return 1;
+        }
+
+        var (nodes, unreachable) = await ReachNodesAsync(client, cancellationToken);
+        if (unreachable.Count > 0)
         {
             foreach (var problem in unreachable)
             {
                 await output.WriteLineAsync($"FAIL {problem}");
             }
 
-            await output.WriteLineAsync(options.NoNodesConfigured
-                ? "Nothing stored; exit code 1."
-                : $"Nothing stored: {unreachable.Count} node(s) unreachable after {options.ReachDeadline.TotalSeconds:0} s; exit code 1.");
+            await output.WriteLineAsync($"Nothing stored: {unreachable.Count} node(s) unreachable after {options.ReachDeadline.TotalSeconds:0} s; exit code 1.");
             LogFailed(unreachable.Count, stopwatch.Elapsed.TotalSeconds);
             return 1;
         }
 
+        if (nodes.FirstOrDefault(n => n.Name == options.Target) is not { Api: { } target })
+        {
+            await output.WriteLineAsync($"FAIL DEMO_TARGET names {options.Target}, which is none of the cluster's nodes ({string.Join(", ", nodes.Select(n => n.Name))}); exit code 1.");
+            LogFailed(1, stopwatch.Elapsed.TotalSeconds);
+            return 1;
+        }
+
+        LogStarting(files.Count, options.Target, string.Join(", ", nodes.Select(n => n.Name)));
         if (!options.FetchOnly)
         {
             var step = 0;
             foreach (var file in files)
             {
                 LogStoring(++step, files.Count, file.Key, file.Content.Length, options.Target);
-                var stored = await StoreAsync(file, cancellationToken);
+                var stored = await StoreAsync(target, file, cancellationToken);
                 if (stored.Error is not null)
                 {
                     failures.Add($"{file.Key}: store through {options.Target} failed: {stored.Error}");
@@ -58,14 +74,14 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
         }
 
         var fetched = files.ToDictionary(f => f.Key, _ => new List<string>());
-        var total = files.Count * options.Nodes.Count;
+        var total = files.Count * nodes.Count;
         var done = 0;
         foreach (var file in files)
         {
-            foreach (var node in options.Nodes)
+            foreach (var (node, api) in nodes)
             {
                 LogFetching(++done, total, file.Key, node);
-                var result = await FetchAsync(file, node, cancellationToken);
+                var result = await FetchAsync(api, file, node, cancellationToken);
                 if (result.Error is not null)
                 {
                     failures.Add($"{file.Key}: fetch through {node} failed: {result.Error}");
@@ -81,7 +97,7 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
             }
         }
 
-        await output.WriteLineAsync($"PeerVault demo: {files.Count} files stored through {options.Target}, read back through {string.Join(", ", options.Nodes)}");
+        await output.WriteLineAsync($"PeerVault demo: {files.Count} files stored through {options.Target}, read back through {string.Join(", ", nodes.Select(n => n.Name))}");
         foreach (var file in files)
         {
             var content = file.IsSmall ? $" \"{Encoding.UTF8.GetString(file.Content)}\"" : string.Empty;
@@ -102,46 +118,52 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
             return 1;
         }
 
-        await output.WriteLineAsync($"All {files.Count} files round-tripped through {options.Nodes.Count} node(s) in {stopwatch.Elapsed.TotalSeconds:0.0} s.");
-        LogSucceeded(files.Count, options.Nodes.Count, stopwatch.Elapsed.TotalSeconds);
+        await output.WriteLineAsync($"All {files.Count} files round-tripped through {nodes.Count} node(s) in {stopwatch.Elapsed.TotalSeconds:0.0} s.");
+        LogSucceeded(files.Count, nodes.Count, stopwatch.Elapsed.TotalSeconds);
         return 0;
     }
 
     /// <summary>
-    /// Asks every node for <c>/alive</c> until each answers or the deadline passes, so a demo with
-    /// no cluster says so in one line per node instead of failing every file through retries.
+    /// Asks every endpoint who it is (<c>/v1/cluster</c>) until each answers or the deadline
+    /// passes, so a demo with no cluster says so in one line per node instead of failing every file;
+    /// the nodes come back in name order, each with a client of its own endpoint.
     /// </summary>
-    private async Task<List<string>> UnreachableNodesAsync(CancellationToken cancellationToken)
+    private async Task<(List<(string Name, PeerVaultClient Api)> Nodes, List<string> Unreachable)> ReachNodesAsync(PeerVaultClient cluster, CancellationToken cancellationToken)
     {
-        if (options.NoNodesConfigured)
-        {
-            return [$"no node configured: run the demo through the AppHost (dotnet run --project PeerVault.AppHost), or set services__node1__http__0=http://host:port for each node (README)"];
-        }
-
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.ReachDeadline);
-        var problems = await Task.WhenAll(options.Nodes.Select(node => ReachAsync(node, deadline.Token)));
+        var answers = await Task.WhenAll(cluster.Endpoints.Select(endpoint => ReachAsync(cluster.ForEndpoint(endpoint), deadline.Token)));
         cancellationToken.ThrowIfCancellationRequested();
-        return [.. problems.OfType<string>()];
+        return (
+            [.. answers.Where(a => a.Problem is null).Select(a => (a.Name, a.Api)).OrderBy(n => n.Name, StringComparer.Ordinal)],
+            [.. answers.Select(a => a.Problem).OfType<string>()]);
     }
 
-    private async Task<string?> ReachAsync(string node, CancellationToken deadline)
+    private async Task<(string Name, PeerVaultClient Api, string? Problem)> ReachAsync(PeerVaultClient node, CancellationToken deadline)
     {
+        var endpoint = node.Endpoints[0];
+        var known = options.NameOf(endpoint) ?? endpoint.GetLeftPart(UriPartial.Authority);
         var last = $"no answer within {options.ReachDeadline.TotalSeconds:0} s";
         while (true)
         {
             try
             {
-                using var response = await Client(node).GetAsync("/alive", deadline);
-                return null;
+                // A reachability probe, not an operation: it starts no trace (the Traces page is for what the demo does).
+                using var untraced = SuppressInstrumentationScope.Begin();
+                return ((await node.GetClusterAsync(deadline)).Node.Name, node, null);
             }
-            catch (Exception ex) when (IsTransportFailure(ex) && !deadline.IsCancellationRequested)
+            catch (PeerVaultUnauthorizedException)
             {
-                last = Innermost(ex);
+                // It answers, but this key may not ask its name (not an admin key).
+                return (known, node, null);
             }
-            catch (Exception ex) when (IsTransportFailure(ex) || ex is OperationCanceledException)
+            catch (PeerVaultUnreachableException ex) when (!deadline.IsCancellationRequested)
             {
-                return $"{node} unreachable: {(ex is OperationCanceledException ? last : Innermost(ex))}";
+                last = ex.Failures is [var failure, ..] ? failure.Reason : ex.Message;
+            }
+            catch (Exception ex) when (ex is PeerVaultException or OperationCanceledException)
+            {
+                return (known, node, $"{known} unreachable: {(ex is PeerVaultUnreachableException { Failures: [var failure, ..] } ? failure.Reason : ex is OperationCanceledException ? last : ex.Message)}");
             }
 
             try
@@ -150,32 +172,12 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
             }
             catch (OperationCanceledException)
             {
-                return $"{node} unreachable: {last}";
+                return (known, node, $"{known} unreachable: {last}");
             }
         }
     }
 
-    private static bool IsTransportFailure(Exception ex) =>
-        ex is HttpRequestException or IOException or TimeoutException or Polly.ExecutionRejectedException
-        || (ex is TaskCanceledException && ex.InnerException is TimeoutException);
-
-    /// <summary>The root cause's message ("Connection refused (localhost:5001)"), not the wrappers'.</summary>
-    private static string Innermost(Exception ex)
-    {
-        var message = ex.Message;
-        for (var inner = ex; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is HttpRequestException or System.Net.Sockets.SocketException)
-            {
-                message = inner.Message;
-                break;
-            }
-        }
-
-        return message;
-    }
-
-    private async Task<(IReadOnlyList<string> Replicas, string? Error)> StoreAsync(DemoFile file, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<string> Replicas, string? Error)> StoreAsync(PeerVaultClient target, DemoFile file, CancellationToken cancellationToken)
     {
         using var activity = Source.StartActivity("StoreFile", ActivityKind.Client);
         activity?.SetTag("peervault.key", file.Key);
@@ -183,74 +185,80 @@ public sealed partial class DemoRunner(IHttpClientFactory httpClients, DemoOptio
         activity?.SetTag("peervault.node", options.Target);
         try
         {
-            var http = Client(options.Target);
-            using var response = await http.PutAsync(ObjectPath(file.Key), new ByteArrayContent(file.Content), cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                var problem = await response.Content.ReadAsStringAsync(cancellationToken);
-                return Fail(activity, $"{(int)response.StatusCode} {response.ReasonPhrase}: {problem}");
-            }
-
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-            activity?.SetTag("peervault.object_id", body.GetProperty("objectId").GetString());
-            return ([.. body.GetProperty("replicas").EnumerateArray().Select(r => r.GetString()!)], null);
+            var stored = await target.PutAsync(file.Key, file.Content, cancellationToken);
+            activity?.SetTag("peervault.object_id", stored.ObjectId);
+            return (stored.Replicas, null);
         }
-        catch (Exception ex) when (IsTransportFailure(ex) || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (PeerVaultException ex)
         {
-            return Fail(activity, Innermost(ex));
+            return ([], Fail(activity, file.Key, Describe(ex)));
         }
     }
 
-    private async Task<(bool ServedLocally, string? Error)> FetchAsync(DemoFile file, string node, CancellationToken cancellationToken)
+    private async Task<(bool ServedLocally, string? Error)> FetchAsync(PeerVaultClient node, DemoFile file, string name, CancellationToken cancellationToken)
     {
         using var activity = Source.StartActivity("FetchFile", ActivityKind.Client);
         activity?.SetTag("peervault.key", file.Key);
-        activity?.SetTag("peervault.node", node);
+        activity?.SetTag("peervault.node", name);
         try
         {
-            using var response = await Client(node).GetAsync(ObjectPath(file.Key), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                var problem = await response.Content.ReadAsStringAsync(cancellationToken);
-                return (false, Fail(activity, $"{(int)response.StatusCode} {response.ReasonPhrase}: {problem}").Error);
-            }
-
-            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            activity?.SetTag("peervault.bytes", bytes.Length);
-            if (!bytes.AsSpan().SequenceEqual(file.Content))
-            {
-                return (false, Fail(activity, $"content differs ({bytes.Length} bytes received, {file.Content.Length} expected)").Error);
-            }
-
-            var servedBy = response.Headers.TryGetValues("X-PeerVault-Served-By", out var values) ? values.FirstOrDefault() : null;
-            return (servedBy == "local", null);
+            await using var read = await node.GetAsync(file.Key, cancellationToken: cancellationToken);
+            var received = await CompareAsync(read.Content, file.Content, cancellationToken);
+            activity?.SetTag("peervault.bytes", received);
+            return received == file.Content.Length
+                ? (read.Properties.ServedBy == "local", null)
+                : (false, Fail(activity, file.Key, received < 0 ? "content differs from what was stored" : $"content differs ({received} bytes received, {file.Content.Length} expected)"));
         }
-        catch (Exception ex) when (IsTransportFailure(ex) || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (PeerVaultException ex)
         {
-            return (false, Fail(activity, Innermost(ex)).Error);
+            return (false, Fail(activity, file.Key, Describe(ex)));
         }
     }
 
-    private (IReadOnlyList<string> Replicas, string? Error) Fail(Activity? activity, string error)
+    /// <summary>Reads the body a buffer at a time against what was stored; the count of matching bytes, or -1 at the first difference.</summary>
+    private static async Task<long> CompareAsync(Stream content, byte[] expected, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 << 10);
+        try
+        {
+            long offset = 0;
+            int read;
+            while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (offset + read > expected.Length || !buffer.AsSpan(0, read).SequenceEqual(expected.AsSpan((int)offset, read)))
+                {
+                    return -1;
+                }
+
+                offset += read;
+            }
+
+            return offset;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static string Describe(PeerVaultException ex) => ex switch
+    {
+        PeerVaultUnreachableException { Failures: [var failure, ..] } => failure.Reason,
+        { Status: { } status } => $"{status} {ex.Message}",
+        _ => ex.Message,
+    };
+
+    private string Fail(Activity? activity, string key, string error)
     {
         activity?.SetStatus(ActivityStatusCode.Error, error);
-        LogFailure(activity?.GetTagItem("peervault.key") as string, error);
-        return ([], error);
+        LogFailure(key, error);
+        return error;
     }
-
-    private HttpClient Client(string node)
-    {
-        var http = httpClients.CreateClient("peervault");
-        http.BaseAddress = new Uri($"https+http://{node}");
-        return http;
-    }
-
-    private static string ObjectPath(string key) => $"/v1/objects/{Uri.EscapeDataString(key)}";
 
     private static string Size(long bytes) => bytes >= 1 << 20 ? $"{bytes / (double)(1 << 20):0.0} MiB" : $"{bytes} B";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Demo operation on {Key} failed: {Error}")]
-    private partial void LogFailure(string? key, string error);
+    private partial void LogFailure(string key, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo: {Files} files through {Target}, read back through {Nodes}")]
     private partial void LogStarting(int files, string target, string nodes);

@@ -1,8 +1,9 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using PeerVault.Client;
 using PeerVault.DemoClient;
 
 // Settings ship beside the assembly; the working directory is wherever the user (or orchestrator) is.
@@ -12,36 +13,27 @@ builder.AddServiceDefaults();
 // The console carries the result table and warnings; progress goes to the log (OTLP, the dashboard).
 // Set in code: the orchestrator's LOGGING__CONSOLE__* variables replace the appsettings' Console section.
 builder.Logging.AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning);
-// Retries, transport failures and the demo's own log are its FAIL lines on the console; their stack traces
+// Failures are the demo's FAIL lines on the console; the client's and the demo's own log records
 // still reach OTLP (the dashboard) through the other providers.
-builder.Logging.AddFilter<ConsoleLoggerProvider>("Polly", LogLevel.None);
-builder.Logging.AddFilter<ConsoleLoggerProvider>("System.Net.Http.HttpClient", LogLevel.None);
+builder.Logging.AddFilter<ConsoleLoggerProvider>(PeerVaultClient.ActivitySourceName, LogLevel.None);
 builder.Logging.AddFilter<ConsoleLoggerProvider>(typeof(DemoRunner).FullName, LogLevel.None);
 
-// A failed demo should say so in seconds, not after the standard handler's long back-off.
-builder.Services.ConfigureAll<HttpStandardResilienceOptions>(resilience =>
+var options = DemoOptions.From(builder.Configuration, args);
+// The cluster as the AppHost hands it over (.WithReference(cluster): ConnectionStrings__peervault),
+// or, run by hand, the nodes service discovery names and PEERVAULT_API_KEY.
+var fallback = options.FallbackConnectionString(builder.Configuration["PEERVAULT_API_KEY"]);
+builder.AddPeerVaultClient(DemoOptions.ConnectionName, settings =>
 {
-    resilience.Retry.Delay = TimeSpan.FromMilliseconds(200);
-    resilience.Retry.MaxRetryAttempts = 2;
-    resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(60);
-    resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(120);
-    resilience.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(3);
-});
-builder.Services.AddSingleton(DemoOptions.From(builder.Configuration, args));
-builder.Services.AddSingleton(Console.Out);
-builder.Services.AddSingleton<DemoRunner>();
-// Every node call carries the API key the AppHost gives the demo (PEERVAULT_API_KEY).
-var apiKey = builder.Configuration["PEERVAULT_API_KEY"];
-builder.Services.AddHttpClient("peervault", http =>
-{
-    if (!string.IsNullOrEmpty(apiKey))
+    if (string.IsNullOrEmpty(settings.ConnectionString))
     {
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        settings.ConnectionString = fallback;
     }
 });
+var configured = !string.IsNullOrEmpty(builder.Configuration.GetConnectionString(DemoOptions.ConnectionName)) || fallback is not null;
 
 using var host = builder.Build();
 await host.StartAsync();
-var exitCode = await host.Services.GetRequiredService<DemoRunner>().RunAsync(host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+var runner = new DemoRunner(configured ? host.Services.GetRequiredService<PeerVaultClient>() : null, options, Console.Out, host.Services.GetRequiredService<ILogger<DemoRunner>>());
+var exitCode = await runner.RunAsync(host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
 await host.StopAsync();
 return exitCode;

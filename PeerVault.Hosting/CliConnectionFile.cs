@@ -29,18 +29,9 @@ internal sealed class CliConnectionFile(string path, IReadOnlyList<IResourceBuil
                 .Where(e => e.IsAllocated)
                 .Select(e => e.Url)
                 .ToList();
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            var temporary = Path + ".tmp";
-            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
+            PrivateFile.Write(Path, stream =>
             {
-                // The admin key is in it: owner read/write only, as ssh keys are.
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(temporary, options))
-            using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-            {
+                using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
                 json.WriteStartObject();
                 json.WriteStartArray("endpoints");
                 foreach (var endpoint in endpoints)
@@ -51,9 +42,7 @@ internal sealed class CliConnectionFile(string path, IReadOnlyList<IResourceBuil
                 json.WriteEndArray();
                 json.WriteString("apiKey", key);
                 json.WriteEndObject();
-            }
-
-            File.Move(temporary, Path, overwrite: true);
+            });
         }
     }
 }

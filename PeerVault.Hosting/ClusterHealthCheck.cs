@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,8 +9,9 @@ namespace PeerVault.Hosting;
 
 /// <summary>
 /// The node's health as the cluster sees it, next to its own <c>/health</c>: healthy when it is
-/// connected to every peer it knows and holds no under-replicated object, degraded otherwise, with
-/// the counts in the description the dashboard shows. A degraded node still serves, but a
+/// connected to every peer it knows, holds no under-replicated object and measures no peer's clock
+/// off its own beyond its warning threshold; degraded otherwise, with the counts and the clocks in
+/// the description the dashboard shows. A degraded node still serves, but a
 /// resource that waits for it (the demo) waits until the cluster is whole.
 /// </summary>
 internal sealed class ClusterHealthCheck(IResource node, IHttpClientFactory clients) : IHealthCheck
@@ -19,7 +21,7 @@ internal sealed class ClusterHealthCheck(IResource node, IHttpClientFactory clie
         try
         {
             var status = await NodeStatus.ReadAsync(clients, node, cancellationToken);
-            var whole = status.Connected == status.Peers.Count && status.UnderReplicated == 0;
+            var whole = status.Connected == status.Peers.Count && status.UnderReplicated == 0 && status.ClockWarnings.Count == 0;
             return whole ? HealthCheckResult.Healthy(status.Summary) : HealthCheckResult.Degraded(status.Summary);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
@@ -37,7 +39,9 @@ public static class ClusterHealthCheckExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var key = $"{builder.Resource.Name}_cluster_check";
         var node = builder.Resource;
-        builder.ApplicationBuilder.Services.AddHttpClient(NodeStatus.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(5));
+        builder.ApplicationBuilder.Services.AddHttpClient(NodeStatus.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(5))
+            // Polls and the operator's status reads start no trace on the node: no trace context goes with them.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator() });
         // Polled every few seconds per node: its request lines are noise on the console, as Aspire's own health checks' are.
         builder.ApplicationBuilder.Services.AddLogging(logging => logging.AddFilter($"System.Net.Http.HttpClient.{NodeStatus.HttpClientName}", LogLevel.Warning));
         builder.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(

@@ -111,8 +111,9 @@ public sealed partial class ExitAfter
             }
 
             var resource = model.Resources.First(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
+            // Waiting for a PeerVault cluster is waiting for each of its nodes.
             var dependencies = resource.TryGetAnnotationsOfType<WaitAnnotation>(out var waits)
-                ? waits.Select(w => w.Resource.Name).ToHashSet(StringComparer.OrdinalIgnoreCase)
+                ? waits.SelectMany(w => w.Resource is PeerVaultClusterResource cluster ? cluster.Nodes.Select(n => n.Name) : [w.Resource.Name]).ToHashSet(StringComparer.OrdinalIgnoreCase)
                 : [];
             var started = false;
             try

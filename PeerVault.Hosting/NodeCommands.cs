@@ -55,10 +55,11 @@ public static class NodeCommands
                 try
                 {
                     var status = await NodeStatus.ReadAsync(clients, node, context.CancellationToken);
-                    var table = new StringBuilder("| peer | state |\n| --- | --- |\n");
-                    foreach (var (name, state) in status.Peers)
+                    var table = new StringBuilder("| peer | state | clock offset |\n| --- | --- | --- |\n");
+                    foreach (var (name, state, offset) in status.Peers)
                     {
-                        table.Append("| ").Append(name).Append(" | ").Append(state).Append(" |\n");
+                        table.Append("| ").Append(name).Append(" | ").Append(state).Append(" | ")
+                            .Append(offset is { } seconds ? seconds.ToString("+0.000 's';-0.000 's'", System.Globalization.CultureInfo.InvariantCulture) : "?").Append(" |\n");
                     }
 
                     return CommandResults.Success(status.Summary, table.ToString(), CommandResultFormat.Markdown);

@@ -15,6 +15,16 @@ public static class NodeEnvironment
     public const string ApiKey = "PEERVAULT_API_KEY";
     public const string P2PPort = "P2P_PORT";
 
+    /// <summary>The port of the node's S3 endpoint (it listens for S3 only when this is set).</summary>
+    public const string S3Port = "S3_PORT";
+
+    /// <summary>The admin S3 key pair (AWS Signature Version 4).</summary>
+    public const string S3AccessKey = "PEERVAULT_S3_ACCESS_KEY";
+    public const string S3SecretKey = "PEERVAULT_S3_SECRET_KEY";
+
+    /// <summary>The node's S3 port inside a container.</summary>
+    public const int ContainerS3Port = 9000;
+
     /// <summary>Comma-separated <c>host:port</c> peers; a host name may resolve to several addresses (a headless Service).</summary>
     public const string Bootstrap = "PEERVAULT_BOOTSTRAP";
 

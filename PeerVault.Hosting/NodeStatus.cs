@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
@@ -6,9 +7,10 @@ namespace PeerVault.Hosting;
 
 /// <summary>
 /// What a node says about the cluster on <c>GET /v1/cluster</c>, read by the AppHost for the
-/// resource's health and its "Cluster status" command.
+/// resource's health and its "Cluster status" command. <see cref="ClockWarnings"/> names the peers
+/// whose clock the node measured further off its own than its warning threshold.
 /// </summary>
-internal sealed record NodeStatus(string Name, IReadOnlyList<(string Name, string State)> Peers, int UnderReplicated, int RepairBacklog)
+internal sealed record NodeStatus(string Name, IReadOnlyList<(string Name, string State, double? ClockOffsetSeconds)> Peers, int UnderReplicated, int RepairBacklog, IReadOnlyList<string> ClockWarnings)
 {
     public const string HttpClientName = "peervault-node-admin";
 
@@ -21,12 +23,28 @@ internal sealed record NodeStatus(string Name, IReadOnlyList<(string Name, strin
         using var http = await CreateClientAsync(clients, resource, cancellationToken);
         var json = await http.GetFromJsonAsync<JsonElement>(new Uri($"{endpoint.Url}/v1/cluster"), cancellationToken);
         var node = json.GetProperty("node");
-        var peers = json.GetProperty("members").EnumerateArray()
-            .Where(m => !m.GetProperty("self").GetBoolean() && m.GetProperty("state").GetString() != "removed")
-            .Select(m => (m.GetProperty("name").GetString() ?? "?", m.GetProperty("state").GetString() ?? "?"))
-            .ToList();
+        var warning = node.TryGetProperty("clockOffsetWarnSeconds", out var warn) ? warn.GetDouble() : double.PositiveInfinity;
+        var peers = new List<(string, string, double?)>();
+        var clockWarnings = new List<string>();
+        foreach (var member in json.GetProperty("members").EnumerateArray())
+        {
+            if (member.GetProperty("self").GetBoolean() || member.GetProperty("state").GetString() == "removed")
+            {
+                continue;
+            }
+
+            var name = member.GetProperty("name").GetString() ?? "?";
+            double? offset = member.TryGetProperty("clockOffsetSeconds", out var o) ? o.GetDouble() : null;
+            var uncertainty = member.TryGetProperty("clockOffsetUncertaintySeconds", out var u) ? u.GetDouble() : 0;
+            peers.Add((name, member.GetProperty("state").GetString() ?? "?", offset));
+            if (offset is { } seconds && Math.Abs(seconds) - uncertainty > warning)
+            {
+                clockWarnings.Add($"{name}'s clock is {seconds.ToString("+0.0;-0.0", CultureInfo.InvariantCulture)} s off");
+            }
+        }
+
         var replication = json.GetProperty("replication");
-        return new NodeStatus(node.GetProperty("name").GetString() ?? resource.Name, peers, replication.GetProperty("underReplicated").GetInt32(), replication.GetProperty("repairBacklog").GetInt32());
+        return new NodeStatus(node.GetProperty("name").GetString() ?? resource.Name, peers, replication.GetProperty("underReplicated").GetInt32(), replication.GetProperty("repairBacklog").GetInt32(), clockWarnings);
     }
 
     /// <summary>An HTTP client for the AppHost's own calls to a node, carrying the node's admin API key.</summary>
@@ -42,5 +60,6 @@ internal sealed record NodeStatus(string Name, IReadOnlyList<(string Name, strin
     }
 
     /// <summary>One line for the dashboard's health column.</summary>
-    public string Summary => $"{Connected} of {Peers.Count} peer(s) connected, {UnderReplicated} object(s) under-replicated, {RepairBacklog} waiting for repair";
+    public string Summary => $"{Connected} of {Peers.Count} peer(s) connected, {UnderReplicated} object(s) under-replicated, {RepairBacklog} waiting for repair"
+        + (ClockWarnings.Count > 0 ? $"; {string.Join(", ", ClockWarnings)}" : string.Empty);
 }

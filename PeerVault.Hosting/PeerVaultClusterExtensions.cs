@@ -10,20 +10,14 @@ namespace PeerVault.Hosting;
 /// <param name="ClusterKey">The key (64 hex characters) every node derives object encryption keys from.</param>
 /// <param name="AuthToken">The secret nodes prove to each other in the handshake.</param>
 /// <param name="ApiKey">The admin API key clients send as <c>Authorization: Bearer</c>.</param>
+/// <param name="S3AccessKey">The admin S3 access key id (null: the nodes have no S3 pair).</param>
+/// <param name="S3SecretKey">The admin S3 secret key that signs S3 requests.</param>
 public sealed record PeerVaultSecrets(
     IResourceBuilder<ParameterResource> ClusterKey,
     IResourceBuilder<ParameterResource> AuthToken,
-    IResourceBuilder<ParameterResource> ApiKey);
-
-/// <summary>The resources of one PeerVault cluster in an Aspire application.</summary>
-public sealed class PeerVaultCluster(string name, PeerVaultSecrets secrets, IReadOnlyList<IResourceBuilder<ProjectResource>> nodes)
-{
-    public string Name { get; } = name;
-
-    public PeerVaultSecrets Secrets { get; } = secrets;
-
-    public IReadOnlyList<IResourceBuilder<ProjectResource>> Nodes { get; } = nodes;
-}
+    IResourceBuilder<ParameterResource> ApiKey,
+    IResourceBuilder<ParameterResource>? S3AccessKey = null,
+    IResourceBuilder<ParameterResource>? S3SecretKey = null);
 
 public static partial class PeerVaultClusterExtensions
 {
@@ -60,8 +54,11 @@ public static partial class PeerVaultClusterExtensions
     /// peers see each other's real addresses), its own data directory, and the shared secrets
     /// (generated on the first run and kept in the AppHost's user secrets). Every node references
     /// every other one, which is how each learns its bootstrap peers through service discovery.
+    /// The returned resource is the cluster other services use:
+    /// <c>.WithReference(cluster).WaitFor(cluster)</c> gives a project its connection string
+    /// (<see cref="PeerVaultClusterResource"/>) and starts it once every node is healthy.
     /// </summary>
-    public static PeerVaultCluster AddPeerVaultCluster<TNode>(this IDistributedApplicationBuilder builder, string name = "peervault", int nodes = 3)
+    public static IResourceBuilder<PeerVaultClusterResource> AddPeerVaultCluster<TNode>(this IDistributedApplicationBuilder builder, string name = "peervault", int nodes = 3)
         where TNode : IProjectMetadata, new()
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -73,7 +70,20 @@ public static partial class PeerVaultClusterExtensions
             .WithDescription("The secret nodes prove to each other before they exchange anything (16 characters or more).");
         var apiKey = builder.AddParameter("api-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true)
             .WithDescription("The admin API key: clients send it as `Authorization: Bearer <key>` (16 characters or more). Scoped keys for other clients go in `PEERVAULT_API_KEYS_FILE`.", enableMarkdown: true);
-        var secrets = new PeerVaultSecrets(clusterKey, authToken, apiKey);
+        var s3AccessKey = builder.AddParameter("s3-access-key", new HexKeyParameterDefault(bytes: 10), secret: true, persist: true)
+            .WithDescription("The admin S3 access key id (AWS Signature Version 4): S3 clients name it as their access key (`aws configure`, rclone's `access_key_id`).", enableMarkdown: true);
+        var s3SecretKey = builder.AddParameter("s3-secret-key", new GenerateParameterDefault { MinLength = 40, Special = false }, secret: true, persist: true)
+            .WithDescription("The admin S3 secret key that signs S3 requests (16 characters or more). Scoped S3 pairs for other clients go in `PEERVAULT_API_KEYS_FILE` (`S3AccessKey`, `S3SecretKey`).", enableMarkdown: true);
+        var secrets = new PeerVaultSecrets(clusterKey, authToken, apiKey, s3AccessKey, s3SecretKey);
+        var resource = new PeerVaultClusterResource(name, secrets);
+        var cluster = builder.AddResource(resource)
+            .WithNodeDerivedState()
+            // In a manifest the cluster is a value: its connection string, in terms of the nodes' bindings.
+            .WithManifestPublishingCallback(context =>
+            {
+                context.Writer.WriteString("type", "value.v0");
+                context.Writer.WriteString("connectionString", resource.ConnectionStringExpression.ValueExpression);
+            });
 
         // Node settings for every node, from the AppHost's configuration: e.g.
         // --PeerVault:NodeEnvironment:PEERVAULT_REPLICAS=2 (tests use it to shorten intervals).
@@ -87,13 +97,15 @@ public static partial class PeerVaultClusterExtensions
         for (var ordinal = 0; ordinal < nodes; ordinal++)
         {
             var node = builder.AddPeerVaultNode<TNode>($"node{ordinal + 1}", secrets, Path.Combine(dataRoot, $"node{ordinal + 1}"))
-                .WithAnnotation(new PeerVaultNodeAnnotation(name, ordinal, nodes));
+                .WithAnnotation(new PeerVaultNodeAnnotation(name, ordinal, nodes))
+                .WithParentRelationship(cluster);
             foreach (var (variable, value) in nodeEnvironment)
             {
                 node.WithEnvironment(variable, value);
             }
 
             members.Add(node);
+            cluster.Resource.Add(node.Resource);
         }
 
         foreach (var node in members)
@@ -108,6 +120,9 @@ public static partial class PeerVaultClusterExtensions
         {
             // The CLI's way in: every node's API URL and the admin key, in <data root>/cli.json.
             var connectionFile = new CliConnectionFile(Path.Combine(dataRoot, CliConnectionFile.FileName), members, apiKey.Resource);
+
+            // S3 clients' way in: the pair and every node's S3 URL in ready-made configurations.
+            var s3Files = new S3ConnectionFiles(dataRoot, members, s3AccessKey.Resource, s3SecretKey.Resource);
             foreach (var node in members)
             {
                 builder.Eventing.Subscribe<ResourceEndpointsAllocatedEvent>(node.Resource, async (e, cancellationToken) =>
@@ -115,6 +130,7 @@ public static partial class PeerVaultClusterExtensions
                     try
                     {
                         await connectionFile.WriteAsync(cancellationToken);
+                        await s3Files.WriteAsync(cancellationToken);
                     }
                     catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                     {
@@ -139,7 +155,7 @@ public static partial class PeerVaultClusterExtensions
             return Task.CompletedTask;
         });
 
-        return new PeerVaultCluster(name, secrets, members);
+        return cluster;
     }
 
     /// <summary>Adds one node process; <see cref="AddPeerVaultCluster{TNode}"/> calls it for each member.</summary>
@@ -153,8 +169,13 @@ public static partial class PeerVaultClusterExtensions
         // a container are only named when publishing; a run lets every endpoint take a free port.
         var publishing = builder.ExecutionContext.IsPublishMode;
         return builder.AddProject<TNode>(name)
-            .WithHttpEndpoint(targetPort: publishing ? NodeEnvironment.ContainerHttpPort : null, name: "http")
+            // The API is plain HTTP (TLS comes from a proxy or Kestrel's own certificate settings):
+            // no development certificate is handed to the node, so Aspire has none to warn about.
+            .WithoutHttpsCertificate()
+            .WithHttpEndpoint(targetPort: publishing ? NodeEnvironment.ContainerHttpPort : null, name: PeerVaultClusterResource.HttpEndpointName)
             .WithEndpoint(targetPort: publishing ? NodeEnvironment.ContainerP2PPort : null, scheme: "tcp", name: "tcp", env: NodeEnvironment.P2PPort, isProxied: false)
+            // The S3 endpoint: S3_PORT tells the node where to listen for it.
+            .WithHttpEndpoint(targetPort: publishing ? NodeEnvironment.ContainerS3Port : null, name: "s3", env: NodeEnvironment.S3Port)
             // Readiness (all of /health: storage writable) and liveness (/alive) as probes, so that
             // publishers carry them into containers; each is also a health check when run.
             .WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http")
@@ -164,9 +185,11 @@ public static partial class PeerVaultClusterExtensions
             .WithEnvironment(NodeEnvironment.ClusterKey, secrets.ClusterKey)
             .WithEnvironment(NodeEnvironment.AuthToken, secrets.AuthToken)
             .WithEnvironment(NodeEnvironment.ApiKey, secrets.ApiKey)
+            .WithS3Pair(secrets)
             // The AppHost's own calls (health, commands) authenticate with the admin key.
             .WithAnnotation(new NodeApiKeyAnnotation(secrets.ApiKey.Resource))
             .WithUrlForEndpoint("http", url => url.DisplayText = "API")
+            .WithUrlForEndpoint("s3", url => url.DisplayText = "S3")
             .WithUrls(context =>
             {
                 if (context.GetEndpoint("http") is { IsAllocated: true } api)
@@ -180,23 +203,10 @@ public static partial class PeerVaultClusterExtensions
             .WithOutputOnAppHostConsole(errorsOnly: true);
     }
 
-    /// <summary>
-    /// Lets a client project use every node of the cluster: a service-discovery reference to each
-    /// (<c>services__node1__http__0</c>…), a wait until each is healthy, and the API key
-    /// (<c>PEERVAULT_API_KEY</c>).
-    /// </summary>
-    public static IResourceBuilder<T> WithPeerVaultNodes<T>(this IResourceBuilder<T> client, PeerVaultCluster cluster)
-        where T : IResourceWithEnvironment, IResourceWithWaitSupport
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(cluster);
-        foreach (var node in cluster.Nodes)
-        {
-            client.WithReference(node).WaitFor(node);
-        }
-
-        return client.WithEnvironment(NodeEnvironment.ApiKey, cluster.Secrets.ApiKey);
-    }
+    private static IResourceBuilder<ProjectResource> WithS3Pair(this IResourceBuilder<ProjectResource> node, PeerVaultSecrets secrets)
+        => secrets is { S3AccessKey: { } access, S3SecretKey: { } secret }
+            ? node.WithEnvironment(NodeEnvironment.S3AccessKey, access).WithEnvironment(NodeEnvironment.S3SecretKey, secret)
+            : node;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the CLI's connection file {Path}: {Error}")]
     private static partial void LogConnectionFileFailed(ILogger logger, string path, string error);

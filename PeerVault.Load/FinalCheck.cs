@@ -33,7 +33,7 @@ internal static class FinalCheck
                         stats.VerificationFailed($"final read: {(key.IsExact && key.Exact is not null && sha is null ? "lost acknowledged write" : key.IsExact && key.Exact is null ? "deleted key came back" : "wrong content")}", $"GET '{key.Key}' via {node} gave {sha ?? "404"}; expected {key}");
                     }
                 }
-                catch (HttpRequestException ex)
+                catch (Exception ex) when (NodeApi.IsTransportFailure(ex))
                 {
                     stats.VerificationFailed("final read failed", $"GET '{key.Key}' via {node}: {ex.Message}");
                 }

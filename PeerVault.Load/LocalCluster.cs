@@ -11,10 +11,11 @@ namespace PeerVault.Load;
 /// </summary>
 internal sealed class LocalCluster : IDisposable
 {
-    private LocalCluster(string directory, string apiKey, IReadOnlyList<LocalNode> nodes)
+    private LocalCluster(string directory, string apiKey, (string AccessKey, string SecretKey) s3, IReadOnlyList<LocalNode> nodes)
     {
         Directory = directory;
         ApiKey = apiKey;
+        S3 = s3;
         Nodes = nodes;
     }
 
@@ -24,16 +25,22 @@ internal sealed class LocalCluster : IDisposable
 
     public IReadOnlyList<LocalNode> Nodes { get; }
 
+    /// <summary>The admin S3 pair every node accepts on its S3 endpoint.</summary>
+    public (string AccessKey, string SecretKey) S3 { get; }
+
     public static LocalCluster Start(string directory, IReadOnlyDictionary<string, string> settings, int count = 3)
     {
         var assembly = NodeAssembly();
         var apiKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var ports = FreePorts(count * 2);
+        var ports = FreePorts(count * 3);
+        var s3 = ("BENCH" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["PEERVAULT_CLUSTER_KEY"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
             ["PEERVAULT_AUTH_TOKEN"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
             ["PEERVAULT_API_KEY"] = apiKey,
+            ["PEERVAULT_S3_ACCESS_KEY"] = s3.Item1,
+            ["PEERVAULT_S3_SECRET_KEY"] = s3.Item2,
             ["PEERVAULT_BOOTSTRAP"] = string.Join(',', Enumerable.Range(0, count).Select(i => $"127.0.0.1:{ports[(2 * i) + 1]}")),
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = "Production",
@@ -44,13 +51,13 @@ internal sealed class LocalCluster : IDisposable
         }
 
         System.IO.Directory.CreateDirectory(directory);
-        var nodes = Enumerable.Range(0, count).Select(i => new LocalNode($"node{i + 1}", assembly, directory, ports[2 * i], ports[(2 * i) + 1], environment)).ToList();
+        var nodes = Enumerable.Range(0, count).Select(i => new LocalNode($"node{i + 1}", assembly, directory, ports[2 * i], ports[(2 * i) + 1], environment, s3Port: ports[(2 * count) + i])).ToList();
         foreach (var node in nodes)
         {
             node.Start();
         }
 
-        return new LocalCluster(directory, apiKey, nodes);
+        return new LocalCluster(directory, apiKey, s3, nodes);
     }
 
     public void Dispose()

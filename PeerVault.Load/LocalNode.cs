@@ -18,6 +18,7 @@ namespace PeerVault.Load;
 /// <param name="launcher">A command the node is started under, e.g. <c>ip netns exec NAME</c>; it must exec its arguments so the pid stays the node's.</param>
 /// <param name="dataDirectory">Where its data lives (default: <c>&lt;directory&gt;/&lt;name&gt;</c>).</param>
 /// <param name="logDirectory">Where its log goes (default: <paramref name="directory"/>).</param>
+/// <param name="s3Port">Its S3 endpoint's port (<c>S3_PORT</c>), if it serves S3.</param>
 internal sealed class LocalNode(
     string name,
     string assembly,
@@ -28,7 +29,8 @@ internal sealed class LocalNode(
     string host = "127.0.0.1",
     IReadOnlyList<string>? launcher = null,
     string? dataDirectory = null,
-    string? logDirectory = null) : IDisposable
+    string? logDirectory = null,
+    int? s3Port = null) : IDisposable
 {
     private readonly Lock _lock = new();
     private Process? _process;
@@ -38,6 +40,9 @@ internal sealed class LocalNode(
     public Uri Endpoint { get; } = new($"http://{host}:{httpPort}");
 
     public int PeerPort { get; } = peerPort;
+
+    /// <summary>The node's S3 endpoint (when it was given an S3 port).</summary>
+    public Uri? S3Endpoint { get; } = s3Port is { } port ? new($"http://{host}:{port}") : null;
 
     public string DataDirectory { get; } = dataDirectory ?? Path.Combine(directory, name);
 
@@ -81,6 +86,11 @@ internal sealed class LocalNode(
         info.Environment["PEERVAULT_DATA_DIR"] = DataDirectory;
         info.Environment["P2P_PORT"] = PeerPort.ToString(CultureInfo.InvariantCulture);
         info.Environment["ASPNETCORE_URLS"] = Endpoint.ToString().TrimEnd('/');
+        if (S3Endpoint is not null)
+        {
+            info.Environment["S3_PORT"] = S3Endpoint.Port.ToString(CultureInfo.InvariantCulture);
+        }
+
         lock (_lock)
         {
             _process?.Dispose();

@@ -1,27 +1,36 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text.Json;
+using PeerVault.Client;
+using PeerVault.Contracts;
 
 namespace PeerVault.Load;
 
-/// <summary>A node's HTTP API as the soak uses it, over one shared connection pool.</summary>
+/// <summary>
+/// Nodes as the soak and the bench address them, one at a time, through PeerVault.Client: every
+/// call names the node it goes to (no failover: the tools measure and sort errors per node), and
+/// answers the node refused come back as their status with the problem's detail, which is what
+/// the tools tally. A node that cannot be reached, or a body cut short, is an exception
+/// (<see cref="IsTransportFailure"/>).
+/// </summary>
 internal sealed class NodeApi : IDisposable
 {
     private const int BufferSize = 64 << 10;
-    private readonly HttpClient _http;
+    private readonly string _apiKey;
+    private readonly TimeSpan _timeout;
+    private readonly ConcurrentDictionary<Uri, PeerVaultClient> _nodes = new();
 
     /// <param name="apiKey">The admin key every request carries.</param>
     /// <param name="timeout">Per request, whole body included (2 min; the bench's gigabyte objects need longer).</param>
     public NodeApi(string apiKey, TimeSpan? timeout = null)
     {
-        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30), ConnectTimeout = TimeSpan.FromSeconds(5) })
-        {
-            Timeout = timeout ?? TimeSpan.FromMinutes(2),
-        };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        _apiKey = apiKey;
+        _timeout = timeout ?? TimeSpan.FromMinutes(2);
     }
+
+    /// <summary>A failure to talk to the node at all (as opposed to an answer), which the tools count per node.</summary>
+    public static bool IsTransportFailure(Exception ex) => ex is PeerVaultUnreachableException or PeerVaultIntegrityException { Status: null } or IOException;
 
     /// <summary>The status and, when it is not 201, the problem text.</summary>
     public Task<(HttpStatusCode Status, string? Problem)> PutAsync(Uri node, string key, ContentPattern content, CancellationToken cancellationToken)
@@ -30,11 +39,14 @@ internal sealed class NodeApi : IDisposable
     /// <summary>PUT of a body read from <paramref name="source"/> (streamed, never buffered): the status and, when it is not 201, the problem text.</summary>
     public async Task<(HttpStatusCode Status, string? Problem)> PutAsync(Uri node, string key, Stream source, long length, CancellationToken cancellationToken)
     {
-        using var body = new StreamContent(source, BufferSize);
-        body.Headers.ContentLength = length;
-        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var response = await _http.PutAsync(ObjectUri(node, key), body, cancellationToken);
-        return (response.StatusCode, response.StatusCode == HttpStatusCode.Created ? null : await ProblemAsync(response, cancellationToken));
+        await using (source)
+        {
+            return await AnswerAsync(async token =>
+            {
+                await Node(node).PutAsync(key, source, length, token);
+                return HttpStatusCode.Created;
+            }, cancellationToken);
+        }
     }
 
     /// <summary>The status and, for 200, the SHA-256 and length of the body (streamed through the hash, never held).</summary>
@@ -50,74 +62,68 @@ internal sealed class NodeApi : IDisposable
     /// </summary>
     public async Task<ReadOutcome> ReadAsync(Uri node, string key, Action<int>? progress, CancellationToken cancellationToken)
     {
-        using var response = await _http.GetAsync(ObjectUri(node, key), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        if (response.StatusCode != HttpStatusCode.OK)
-        {
-            return new(response.StatusCode, null, 0, response.StatusCode == HttpStatusCode.NotFound ? null : await ProblemAsync(response, cancellationToken), null);
-        }
-
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        long length = 0;
+        using var deadline = Deadline(cancellationToken);
+        PeerVaultObject read;
         try
         {
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            int read;
-            while ((read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
-            {
-                hash.AppendData(buffer, 0, read);
-                length += read;
-                progress?.Invoke(read);
-            }
+            read = await Node(node).GetAsync(key, cancellationToken: deadline.Token);
         }
-        finally
+        catch (PeerVaultException ex) when (ex.Status is { } status)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return new((HttpStatusCode)status, null, 0, status == 404 ? null : ex.Message, null);
         }
 
-        var servedBy = response.Headers.TryGetValues("X-PeerVault-Served-By", out var values) ? values.FirstOrDefault() : null;
-        return new(response.StatusCode, Convert.ToHexStringLower(hash.GetHashAndReset()), length, null, servedBy);
+        await using (read)
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            long length = 0;
+            try
+            {
+                int count;
+                while ((count = await read.Content.ReadAsync(buffer.AsMemory(0, BufferSize), deadline.Token)) > 0)
+                {
+                    hash.AppendData(buffer, 0, count);
+                    length += count;
+                    progress?.Invoke(count);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            return new(HttpStatusCode.OK, Convert.ToHexStringLower(hash.GetHashAndReset()), length, null, read.Properties.ServedBy);
+        }
     }
 
     /// <summary><c>GET /v1/placement/{key}</c>: the names of the nodes placed to hold the key.</summary>
     public async Task<IReadOnlyList<string>> PlacementAsync(Uri node, string key, CancellationToken cancellationToken)
-    {
-        using var response = await _http.GetAsync(new Uri(node, "/v1/placement/" + Uri.EscapeDataString(key)), cancellationToken);
-        response.EnsureSuccessStatusCode();
-        using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
-        return [.. document.RootElement.GetProperty("placement").EnumerateArray().Select(n => n.GetString()!)];
-    }
+        => (await Node(node).GetPlacementAsync(key, cancellationToken)).Placement;
 
-    public async Task<(HttpStatusCode Status, string? Problem)> DeleteAsync(Uri node, string key, CancellationToken cancellationToken)
-    {
-        using var response = await _http.DeleteAsync(ObjectUri(node, key), cancellationToken);
-        return (response.StatusCode, response.IsSuccessStatusCode ? null : await ProblemAsync(response, cancellationToken));
-    }
+    public Task<(HttpStatusCode Status, string? Problem)> DeleteAsync(Uri node, string key, CancellationToken cancellationToken)
+        => AnswerAsync(async token =>
+        {
+            await Node(node).DeleteAsync(key, token);
+            return HttpStatusCode.OK;
+        }, cancellationToken);
 
     /// <summary><c>GET /v1/cluster</c>, or null if the node does not answer it.</summary>
-    public async Task<JsonElement?> DescribeAsync(Uri node, CancellationToken cancellationToken)
+    public async Task<ClusterDescription?> DescribeAsync(Uri node, CancellationToken cancellationToken)
     {
         try
         {
-            using var response = await _http.GetAsync(new Uri(node, "/v1/cluster"), cancellationToken);
-            return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.Clone() : null;
+            return await Node(node).GetClusterAsync(cancellationToken);
         }
-        catch (HttpRequestException)
+        catch (PeerVaultException)
         {
             return null;
         }
     }
 
-    /// <summary>Whether the node answers <c>/health</c> and sees every other member of <paramref name="members"/> alive.</summary>
+    /// <summary>Whether the node answers <c>/v1/cluster</c> and sees every other member of <paramref name="members"/> alive.</summary>
     public async Task<bool> SeesAllAliveAsync(Uri node, int members, CancellationToken cancellationToken)
-    {
-        if (await DescribeAsync(node, cancellationToken) is not { } cluster)
-        {
-            return false;
-        }
-
-        return cluster.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("state").GetString() == "alive") >= members;
-    }
+        => await DescribeAsync(node, cancellationToken) is { } cluster && cluster.Members.Count(m => m.State == "alive") >= members;
 
     /// <summary>Polls until every endpoint sees every other alive, or the timeout passes.</summary>
     public async Task<bool> WaitUntilAllSeeAllAsync(IReadOnlyList<Uri> endpoints, TimeSpan timeout, CancellationToken cancellationToken)
@@ -144,8 +150,15 @@ internal sealed class NodeApi : IDisposable
 
     public async Task<string> SyncAsync(Uri node, CancellationToken cancellationToken)
     {
-        using var response = await _http.PostAsync(new Uri(node, "/v1/cluster/sync"), null, cancellationToken);
-        return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}";
+        try
+        {
+            var result = await Node(node).SyncAsync(cancellationToken);
+            return $"200 {result}";
+        }
+        catch (PeerVaultException ex)
+        {
+            return $"{ex.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no answer"} {ex.Message}";
+        }
     }
 
     /// <summary>Every live key under <paramref name="prefix"/> (all pages) → its object id.</summary>
@@ -159,29 +172,52 @@ internal sealed class NodeApi : IDisposable
     /// <summary>Every live key under <paramref name="prefix"/>, handed to <paramref name="page"/> one page (at most 10,000) at a time.</summary>
     public async Task ListPagesAsync(Uri node, string prefix, Action<List<(string Key, string ObjectId)>> page, CancellationToken cancellationToken)
     {
-        string? after = null;
-        do
+        await foreach (var listing in Node(node).ListPagesAsync(prefix, pageSize: 10_000, cancellationToken: cancellationToken))
         {
-            var query = $"/v1/objects?prefix={Uri.EscapeDataString(prefix)}&limit=10000" + (after is null ? string.Empty : $"&after={Uri.EscapeDataString(after)}");
-            using var response = await _http.GetAsync(new Uri(node, query), cancellationToken);
-            response.EnsureSuccessStatusCode();
-            using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
-            page([.. document.RootElement.GetProperty("objects").EnumerateArray().Select(e => (e.GetProperty("key").GetString()!, e.GetProperty("objectId").GetString()!))]);
-            after = document.RootElement.TryGetProperty("next", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+            page([.. listing.Objects.Select(o => (o.Key, o.ObjectId))]);
         }
-        while (after is not null);
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        foreach (var client in _nodes.Values)
+        {
+            client.Dispose();
+        }
+    }
 
     /// <summary>What a GET gave: for 200 the body's SHA-256 and length, else the problem text (null for 404).</summary>
     public sealed record ReadOutcome(HttpStatusCode Status, string? Sha256, long Length, string? Problem, string? ServedBy);
 
-    private static Uri ObjectUri(Uri node, string key) => new(node, "/v1/objects/" + Uri.EscapeDataString(key));
-
-    private static async Task<string> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private PeerVaultClient Node(Uri node) => _nodes.GetOrAdd(node, endpoint =>
     {
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        return text.Length > 400 ? text[..400] + "…" : text;
+        var options = new PeerVaultClientOptions { ApiKey = _apiKey };
+        options.Endpoints.Add(endpoint);
+        return new PeerVaultClient(options);
+    });
+
+    /// <summary>The answer's status: the success one, or the one the node refused with and the problem's detail.</summary>
+    private async Task<(HttpStatusCode Status, string? Problem)> AnswerAsync(Func<CancellationToken, Task<HttpStatusCode>> call, CancellationToken cancellationToken)
+    {
+        using var deadline = Deadline(cancellationToken);
+        try
+        {
+            return (await call(deadline.Token), null);
+        }
+        catch (PeerVaultException ex) when (ex.Status is { } status)
+        {
+            return ((HttpStatusCode)status, ex.Message);
+        }
+    }
+
+    private CancellationTokenSource Deadline(CancellationToken cancellationToken)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (_timeout != Timeout.InfiniteTimeSpan)
+        {
+            deadline.CancelAfter(_timeout);
+        }
+
+        return deadline;
     }
 }

@@ -75,7 +75,7 @@ internal sealed class SoakClient
             key.Attempted(sha);
             Failed(OperationKind.Put, key, endpoint, started, $"{(int)status} {problem}", status);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !aborted.IsCancellationRequested)
+        catch (Exception ex) when (NodeApi.IsTransportFailure(ex) || (ex is OperationCanceledException && !aborted.IsCancellationRequested))
         {
             key.Attempted(sha);
             Failed(OperationKind.Put, key, endpoint, started, Describe(ex), status: null);
@@ -106,7 +106,7 @@ internal sealed class SoakClient
             // Reported once; what was seen is now among the possibilities, so it is not reported again and again.
             key.Attempted(sha);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !aborted.IsCancellationRequested)
+        catch (Exception ex) when (NodeApi.IsTransportFailure(ex) || (ex is OperationCanceledException && !aborted.IsCancellationRequested))
         {
             Failed(OperationKind.Get, key, endpoint, started, Describe(ex), status: null);
         }
@@ -137,7 +137,7 @@ internal sealed class SoakClient
             key.Attempted(null);
             Failed(OperationKind.Delete, key, endpoint, started, $"{(int)status} {problem}", status);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !aborted.IsCancellationRequested)
+        catch (Exception ex) when (NodeApi.IsTransportFailure(ex) || (ex is OperationCanceledException && !aborted.IsCancellationRequested))
         {
             key.Attempted(null);
             Failed(OperationKind.Delete, key, endpoint, started, Describe(ex), status: null);

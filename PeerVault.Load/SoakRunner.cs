@@ -39,9 +39,9 @@ internal static class SoakRunner
         }
 
         var description = await api.DescribeAsync(endpoints[0], abort.Token);
-        var node = description!.Value.GetProperty("node");
-        var writeQuorum = node.GetProperty("writeQuorum").GetInt32();
-        Console.WriteLine($"soak {runId}: {options.Clients} clients × {options.KeysPerClient} keys for {options.Duration}, seed {options.Seed}, against {string.Join(", ", endpoints)} (R={node.GetProperty("replicas").GetInt32()}, W={writeQuorum})");
+        var node = description!.Node;
+        var writeQuorum = node.WriteQuorum;
+        Console.WriteLine($"soak {runId}: {options.Clients} clients × {options.KeysPerClient} keys for {options.Duration}, seed {options.Seed}, against {string.Join(", ", endpoints)} (R={node.Replicas}, W={writeQuorum})");
 
         var stats = new SoakStats();
         var window = new RestartWindow(grace: TimeSpan.FromSeconds(5));

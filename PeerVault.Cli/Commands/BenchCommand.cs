@@ -74,7 +74,7 @@ internal static class BenchCommand
 
             var invocation = new Invocation(parse, cancellationToken);
             return parse.GetValue(nodes) is null
-                ? global.RunAsync(invocation, (output, client) => RunAsync(output, Options(client.Endpoints, client.Settings.ApiKey), cancellationToken))
+                ? global.RunAsync(invocation, (output, connection) => RunAsync(output, Options(connection.Endpoints, connection.Settings.ApiKey), cancellationToken))
                 : RunLocalAsync(new CliOutput(parse.GetValue(global.Json)), () => RunAsync(new CliOutput(parse.GetValue(global.Json)), Options([], null), cancellationToken));
         });
         return command;

@@ -1,16 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net;
-using PeerVault.Cli.Api;
+using PeerVault.Cli.Connection;
 using PeerVault.Cli.Output;
+using PeerVault.Client;
+using PeerVault.Contracts;
 using Spectre.Console;
 
 namespace PeerVault.Cli.Commands;
 
 /// <summary>
 /// <c>peervault doctor</c>: checks, through every endpoint given, that the node answers and is
-/// ready, that its clock agrees with this machine's, that the API key is accepted (and is admin),
-/// that every member is alive, that nothing waits for repair, that the disk has room, and that the
+/// ready, that its clock agrees with this machine's and with its peers' (as the node measures them),
+/// that the API key is accepted (and is admin), that every member is alive, that nothing waits for repair, that the disk has room, and that the
 /// endpoints agree on a sample of keys. Each finding says what is wrong and how to fix it.
 /// </summary>
 internal static class DoctorCommand
@@ -20,10 +21,17 @@ internal static class DoctorCommand
     // The node's default PEERVAULT_MAX_CLOCK_SKEW_SECONDS: beyond it, peers reject its versions.
     private static readonly TimeSpan SkewLimit = TimeSpan.FromMinutes(5);
 
+    // The node's default PEERVAULT_CLOCK_OFFSET_WARN_SECONDS, for a node that does not say its own.
+    private const double PeerOffsetWarning = 5;
+
+    // A handshake refuses a peer more than this off (Handshake.MaxClockSkew): a connected peer that
+    // drifted further is refused at its next reconnect.
+    private const double HandshakeWindow = 30;
+
     public static Command Create(GlobalOptions global)
     {
         var sample = new Option<int>("--sample") { Description = "How many keys to compare across the endpoints", DefaultValueFactory = _ => 20, HelpName = "count" };
-        var command = new Command("doctor", "Check every endpoint (reachable, ready, clock, auth), members, repair backlog, disk space and replica agreement; says what is wrong and how to fix it; exit 1 if a check fails, 5 if nothing answered")
+        var command = new Command("doctor", "Check every endpoint (reachable, ready, clock, auth), members and their clocks, repair backlog, disk space and replica agreement; says what is wrong and how to fix it; exit 1 if a check fails, 5 if nothing answered")
         {
             sample,
         };
@@ -32,7 +40,7 @@ internal static class DoctorCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(CliOutput output, PeerVaultClient client, int sample, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliOutput output, CliConnection client, int sample, CancellationToken cancellationToken)
     {
         var findings = new List<Finding>();
         var answering = new List<(Uri Endpoint, string Name)>();
@@ -120,13 +128,13 @@ internal static class DoctorCommand
     }));
 
     /// <summary>Reachable and ready (<c>/health</c>: storage writable), and the clock compared through the Date header.</summary>
-    private static async Task<bool> CheckReadyAsync(PeerVaultClient client, Uri endpoint, string target, List<Finding> findings, CancellationToken cancellationToken)
+    private static async Task<bool> CheckReadyAsync(CliConnection client, Uri endpoint, string target, List<Finding> findings, CancellationToken cancellationToken)
     {
         var before = DateTimeOffset.UtcNow;
-        HttpResponseMessage response;
+        NodeHealth health;
         try
         {
-            response = await client.SendAsync(e => new HttpRequestMessage(HttpMethod.Get, PeerVaultClient.Combine(e, "/health")), "health", cancellationToken, endpoints: [endpoint], accept: HttpStatusCode.ServiceUnavailable);
+            health = await client.CallAsync("health", api => api.ForEndpoint(endpoint).GetHealthAsync(cancellationToken));
         }
         catch (CliException ex) when (ex.ExitCode == ExitCodes.Unreachable)
         {
@@ -134,37 +142,36 @@ internal static class DoctorCommand
             return false;
         }
 
-        using (response)
+        var after = DateTimeOffset.UtcNow;
+        findings.Add(!health.Ready
+            ? new Finding("ready", "fail", target, "Answers but is not ready: its data directory is not writable, or it has not heard from its cluster since it started.", "Check the node's log: the data directory's permissions and free space (PEERVAULT_DATA_DIR), or whether its peers are reachable (PEERVAULT_BOOTSTRAP).")
+            : health.Degraded
+                ? new Finding("ready", "warn", target, "Answers and its storage is writable, but its health is Degraded: a peer's clock is off its own (see 'peer-clocks').", "The node's log names the peer and the offset; synchronise the clocks with NTP.")
+                : new Finding("ready", "ok", target, "Answers and its storage is writable.", null));
+        if (health.Date is { } date)
         {
-            var after = DateTimeOffset.UtcNow;
-            findings.Add(response.IsSuccessStatusCode
-                ? new Finding("ready", "ok", target, "Answers and its storage is writable.", null)
-                : new Finding("ready", "fail", target, "Answers but is not ready: its data directory is not writable.", "Check the node's log, the data directory's permissions and free space (PEERVAULT_DATA_DIR)."));
-            if (response.Headers.Date is { } date)
-            {
-                // The node stamped Date (whole seconds) somewhere between sending and answering, and
-                // a request may wait long (a proxy holds it while the node starts): only a Date
-                // outside that window, give or take a second, is skew.
-                var skew = date < before.AddSeconds(-1) ? date - before
-                    : date > after.AddSeconds(1) ? date - after
-                    : TimeSpan.Zero;
-                var seconds = skew.TotalSeconds.ToString("+0.0;-0.0", CultureInfo.InvariantCulture);
-                findings.Add(skew.Duration() > SkewLimit
-                    ? new Finding("clock", "fail", target, $"Clock differs from this machine's by {seconds} s, more than the {SkewLimit.TotalSeconds} s peers accept.", "Synchronise clocks with NTP (e.g. timedatectl set-ntp true, or chrony) on the node and here.")
-                    : skew.Duration() > SkewWarning
-                        ? new Finding("clock", "warn", target, $"Clock differs from this machine's by {seconds} s.", "Synchronise clocks with NTP; versions are ordered by time.")
-                        : new Finding("clock", "ok", target, $"Clock agrees with this machine's (within the round trip of {(after - before).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s, to the second).", null));
-            }
-            else
-            {
-                findings.Add(new Finding("clock", "skipped", target, "The answer carried no Date header.", null));
-            }
+            // The node stamped Date (whole seconds) somewhere between sending and answering, and
+            // a request may wait long (a proxy holds it while the node starts): only a Date
+            // outside that window, give or take a second, is skew.
+            var skew = date < before.AddSeconds(-1) ? date - before
+                : date > after.AddSeconds(1) ? date - after
+                : TimeSpan.Zero;
+            var seconds = skew.TotalSeconds.ToString("+0.0;-0.0", CultureInfo.InvariantCulture);
+            findings.Add(skew.Duration() > SkewLimit
+                ? new Finding("clock", "fail", target, $"Clock differs from this machine's by {seconds} s, more than the {SkewLimit.TotalSeconds} s peers accept.", "Synchronise clocks with NTP (e.g. timedatectl set-ntp true, or chrony) on the node and here.")
+                : skew.Duration() > SkewWarning
+                    ? new Finding("clock", "warn", target, $"Clock differs from this machine's by {seconds} s.", "Synchronise clocks with NTP; versions are ordered by time.")
+                    : new Finding("clock", "ok", target, $"Clock agrees with this machine's (within the round trip of {(after - before).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s, to the second).", null));
+        }
+        else
+        {
+            findings.Add(new Finding("clock", "skipped", target, "The answer carried no Date header.", null));
         }
 
         return true;
     }
 
-    private static async Task<ClusterDescription?> CheckAuthAsync(PeerVaultClient client, Uri endpoint, string target, List<Finding> findings, CancellationToken cancellationToken)
+    private static async Task<ClusterDescription?> CheckAuthAsync(CliConnection client, Uri endpoint, string target, List<Finding> findings, CancellationToken cancellationToken)
     {
         if (client.Settings.ApiKey is null)
         {
@@ -174,7 +181,7 @@ internal static class DoctorCommand
 
         try
         {
-            var cluster = await client.GetJsonAsync("/v1/cluster", ApiJsonContext.Default.ClusterDescription, "cluster", cancellationToken, [endpoint]);
+            var cluster = await client.CallAsync("cluster", api => api.ForEndpoint(endpoint).GetClusterAsync(cancellationToken));
             findings.Add(new Finding("auth", "ok", $"{cluster.Node.Name} ({target})", "The API key is accepted with the admin scope.", null));
             return cluster;
         }
@@ -207,6 +214,7 @@ internal static class DoctorCommand
                 target,
                 string.Join("; ", down.Select(m => $"{m.Name} is {m.State} since {ClusterCommand.Time(m.StateSince)} UTC (last seen {(m.LastSeen is { } seen ? ClusterCommand.Time(seen) : "never")})")),
                 $"Start {string.Join(", ", down.Select(m => m.Name))} or fix the network between them; a member gone for good is removed with DELETE /v1/cluster/members/{{id}} ({string.Join(", ", down.Select(m => $"{m.Name}: {m.Id}"))})."));
+        CheckPeerClocks(node, others, target, findings);
         if (node.Replicas < node.ConfiguredReplicas)
         {
             findings.Add(new Finding("replicas", "warn", target, $"Keeps R={node.Replicas} copies, fewer than the configured {node.ConfiguredReplicas}: the cluster has fewer members than that.", "Add members, or lower PEERVAULT_REPLICAS to what the cluster can hold."));
@@ -234,11 +242,49 @@ internal static class DoctorCommand
     }
 
     /// <summary>
+    /// The peers' clocks as this node measures them over its connections (an offset only counts as
+    /// beyond a limit when it is even with its whole uncertainty against it).
+    /// </summary>
+    private static void CheckPeerClocks(NodeDescription node, List<MemberDescription> others, string target, List<Finding> findings)
+    {
+        var measured = others.Where(m => m.ClockOffsetSeconds is not null).ToList();
+        if (measured.Count == 0)
+        {
+            if (others.Count > 0)
+            {
+                findings.Add(new Finding("peer-clocks", "skipped", target, "No peer's clock offset is known: none is connected, or this node does not measure them.", null));
+            }
+
+            return;
+        }
+
+        var warning = node.ClockOffsetWarnSeconds ?? PeerOffsetWarning;
+        static double Surely(MemberDescription m) => Math.Abs(m.ClockOffsetSeconds!.Value) - (m.ClockOffsetUncertaintySeconds ?? 0);
+        var beyond = measured.Where(m => Surely(m) > warning).OrderByDescending(Surely).ToList();
+        var limit = warning.ToString("0.###", CultureInfo.InvariantCulture);
+        if (beyond.Count == 0)
+        {
+            var largest = measured.MaxBy(m => Math.Abs(m.ClockOffsetSeconds!.Value))!;
+            findings.Add(new Finding("peer-clocks", "ok", target, $"Every connected peer's clock is within {limit} s of {node.Name}'s (largest offset: {largest.Name} {ClusterCommand.Offset(largest)}).", null));
+            return;
+        }
+
+        var far = beyond.Any(m => Surely(m) > HandshakeWindow);
+        findings.Add(new Finding(
+            "peer-clocks",
+            far ? "fail" : "warn",
+            target,
+            string.Join("; ", beyond.Select(m => $"{m.Name}'s clock is {ClusterCommand.Offset(m)} off {node.Name}'s")) +
+                (far ? $": more than the {HandshakeWindow} s a handshake accepts, so a reconnect will be refused." : $": more than PEERVAULT_CLOCK_OFFSET_WARN_SECONDS ({limit} s)."),
+            $"Synchronise the clocks with NTP (timedatectl set-ntp true, or chrony) on {string.Join(", ", beyond.Select(m => m.Name))} or {node.Name}: while a node's clock is ahead, writes through it win over concurrent writes elsewhere (sequential ones stay in order)."));
+    }
+
+    /// <summary>
     /// Reads the same sample of keys through every endpoint and compares object id and version.
     /// Each node resolves the newest copy among the key's replicas, so a difference means the
     /// nodes see different replicas (a partition, or repair still under way).
     /// </summary>
-    private static async Task CheckAgreementAsync(PeerVaultClient client, List<(Uri Endpoint, string Name)> answering, int sample, List<Finding> findings, CancellationToken cancellationToken)
+    private static async Task CheckAgreementAsync(CliConnection client, List<(Uri Endpoint, string Name)> answering, int sample, List<Finding> findings, CancellationToken cancellationToken)
     {
         var target = string.Join(", ", answering.Select(a => a.Name));
         if (sample == 0)
@@ -255,7 +301,7 @@ internal static class DoctorCommand
         ObjectListing listing;
         try
         {
-            listing = await client.GetJsonAsync($"/v1/objects?limit={sample.ToString(CultureInfo.InvariantCulture)}", ApiJsonContext.Default.ObjectListing, "ls", cancellationToken, [answering[0].Endpoint]);
+            listing = await client.CallAsync("ls", api => api.ForEndpoint(answering[0].Endpoint).ListPageAsync(limit: sample, cancellationToken: cancellationToken));
         }
         catch (CliException ex)
         {
@@ -283,13 +329,12 @@ internal static class DoctorCommand
             : new Finding("agreement", "fail", target, $"{disagreements.Count} of {listing.Objects.Count} sampled key(s) differ: {string.Join(" | ", disagreements.Take(5))}", "Run POST /v1/cluster/sync on a node (anti-entropy) and check again; if it persists, look at 'peervault stat KEY' and the members' states."));
     }
 
-    private static async Task<string> HeadAsync(PeerVaultClient client, Uri endpoint, string key, CancellationToken cancellationToken)
+    private static async Task<string> HeadAsync(CliConnection client, Uri endpoint, string key, CancellationToken cancellationToken)
     {
-        var path = PeerVaultClient.ObjectPath("/v1/objects/", key);
         try
         {
-            using var head = await client.SendAsync(e => new HttpRequestMessage(HttpMethod.Head, PeerVaultClient.Combine(e, path)), "head", cancellationToken, endpoints: [endpoint]);
-            return $"{GetCommand.Header(head, "X-PeerVault-Object-Id")} v{GetCommand.Header(head, "X-PeerVault-Version")}";
+            var head = await client.CallAsync("head", api => api.ForEndpoint(endpoint).HeadAsync(key, cancellationToken: cancellationToken));
+            return $"{head.ObjectId} v{head.Version}";
         }
         catch (CliException ex)
         {

@@ -1,9 +1,8 @@
 using System.CommandLine;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
-using PeerVault.Cli.Api;
+using PeerVault.Cli.Connection;
 using PeerVault.Cli.Output;
+using PeerVault.Client;
 
 namespace PeerVault.Cli.Commands;
 
@@ -40,31 +39,15 @@ internal static partial class GetCommand
     [GeneratedRegex(@"^(\d+-\d*|-\d+)$", RegexOptions.CultureInvariant)]
     private static partial Regex RangePattern();
 
-    private static async Task<int> RunAsync(CliOutput output, PeerVaultClient client, string key, string? target, string? range, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliOutput output, CliConnection client, string key, string? target, string? range, CancellationToken cancellationToken)
     {
-        var path = PeerVaultClient.ObjectPath("/v1/objects/", key);
-        using var response = await client.SendAsync(
-            endpoint =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Get, PeerVaultClient.Combine(endpoint, path));
-                if (range is not null)
-                {
-                    request.Headers.Range = RangeHeaderValue.Parse($"bytes={range}");
-                }
-
-                return request;
-            },
-            $"get {key}",
-            cancellationToken,
-            HttpCompletionOption.ResponseHeadersRead);
-
-        var expected = response.Content.Headers.ContentLength;
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        ObjectRange? part = range is not null && ObjectRange.TryParse(range, out var parsed) ? parsed : null;
+        await using var read = await client.CallAsync($"get {key}", api => api.GetAsync(key, part, cancellationToken));
+        var properties = read.Properties;
         if (target is null or "-")
         {
             await using var stdout = Console.OpenStandardOutput();
-            var copied = await CopyAsync(body, stdout, _ => { }, cancellationToken);
-            EnsureComplete(key, copied, expected);
+            await CopyAsync(read.Content, stdout, _ => { }, cancellationToken);
             return ExitCodes.Ok;
         }
 
@@ -75,15 +58,15 @@ internal static partial class GetCommand
         {
             throw new CliException(ExitCodes.BadUsage, $"get: the folder {folder} does not exist.");
         }
+
         var temporary = Path.Combine(folder, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.part");
         long written;
         try
         {
-            written = await TransferProgress.RunAsync(output, $"get {key}", expected, async progressed =>
+            written = await TransferProgress.RunAsync(output, $"get {key}", properties.ContentLength, async progressed =>
             {
                 await using var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous);
-                var copied = await CopyAsync(body, file, progressed, cancellationToken);
-                EnsureComplete(key, copied, expected);
+                var copied = await CopyAsync(read.Content, file, progressed, cancellationToken);
                 await file.FlushAsync(cancellationToken);
                 return copied;
             });
@@ -94,14 +77,7 @@ internal static partial class GetCommand
             File.Delete(temporary);
         }
 
-        var result = new DownloadResult(
-            key,
-            destination,
-            written,
-            Header(response, "X-PeerVault-Version"),
-            Header(response, "X-PeerVault-Object-Id"),
-            response.StatusCode == HttpStatusCode.PartialContent ? response.Content.Headers.ContentRange?.ToString() : null,
-            Header(response, "X-PeerVault-Served-By"));
+        var result = new DownloadResult(key, destination, written, properties.Version, properties.ObjectId, properties.ContentRange, properties.ServedBy);
         if (output.Json)
         {
             CliOutput.WriteJson(result, CliJsonContext.Default.DownloadResult);
@@ -114,9 +90,6 @@ internal static partial class GetCommand
         return ExitCodes.Ok;
     }
 
-    public static string? Header(HttpResponseMessage response, string name)
-        => response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
-
     private static async Task<long> CopyAsync(Stream from, Stream to, Action<long> progressed, CancellationToken cancellationToken)
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
@@ -124,7 +97,7 @@ internal static partial class GetCommand
         try
         {
             int read;
-            while ((read = await ReadAsync(from, buffer, total, cancellationToken)) > 0)
+            while ((read = await ReadAsync(from, buffer, cancellationToken)) > 0)
             {
                 await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 total += read;
@@ -139,29 +112,16 @@ internal static partial class GetCommand
         return total;
     }
 
-    private static async Task<int> ReadAsync(Stream from, byte[] buffer, long soFar, CancellationToken cancellationToken)
+    private static async Task<int> ReadAsync(Stream from, byte[] buffer, CancellationToken cancellationToken)
     {
         try
         {
             return await from.ReadAsync(buffer, cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        catch (PeerVaultIntegrityException ex)
         {
-            throw CutShort(soFar, PeerVaultClient.Describe(ex));
+            // The client checks the length the node announced; a response cut short is this.
+            throw new CliException(ExitCodes.Storage, $"{ex.Message} A file target is left untouched; retry.");
         }
     }
-
-    private static void EnsureComplete(string key, long copied, long? expected)
-    {
-        if (expected is { } length && copied != length)
-        {
-            throw CutShort(copied, $"{length} bytes were announced for {key}");
-        }
-    }
-
-    // A node aborts a response whose copy fails verification after the first bytes are out; a
-    // broken connection looks the same from here.
-    private static CliException CutShort(long received, string why) => new(
-        ExitCodes.Storage,
-        $"The download stopped after {received} bytes ({why}): the node aborts a response when a copy fails verification mid-stream, or the connection broke. A file target is left untouched; retry.");
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using PeerVault.Cli.Api;
 using PeerVault.Cli.Connection;
 using PeerVault.Cli.Output;
+using PeerVault.Client;
 
 namespace PeerVault.Cli.Commands;
 
@@ -44,30 +44,32 @@ internal sealed class GlobalOptions
     }
 
     /// <summary>Runs a command's body with its output and a client; maps expected failures to exit codes and one line.</summary>
-    public async Task<int> RunAsync(Invocation invocation, Func<CliOutput, PeerVaultClient, Task<int>> body)
+    public async Task<int> RunAsync(Invocation invocation, Func<CliOutput, CliConnection, Task<int>> body)
     {
         var (parse, cancellationToken) = invocation;
         var output = new CliOutput(parse.GetValue(Json));
         try
         {
             var settings = ConnectionSettings.Resolve(parse.GetValue(Endpoint), parse.GetValue(ApiKey), parse.GetValue(ConnectionFile));
-            using var client = new PeerVaultClient(settings);
-            return await body(output, client);
+            using var connection = new CliConnection(settings);
+            try
+            {
+                return await body(output, connection);
+            }
+            catch (PeerVaultException ex)
+            {
+                // A call the command did not wrap with its own description.
+                throw connection.ToCliException(ex, parse.CommandResult.Command.Name);
+            }
         }
         catch (CliException ex)
         {
             output.Fail(ex);
             return ex.ExitCode;
         }
-        catch (HttpRequestException ex)
-        {
-            // The connection broke after the node answered (a body cut short).
-            output.Fail(new CliException(ExitCodes.Unreachable, $"The connection failed mid-transfer: {PeerVaultClient.Describe(ex)}"));
-            return ExitCodes.Unreachable;
-        }
         catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            output.Fail(new CliException(ExitCodes.Failure, PeerVaultClient.Describe(ex)));
+            output.Fail(new CliException(ExitCodes.Failure, CliConnection.Describe(ex)));
             return ExitCodes.Failure;
         }
         catch (UnauthorizedAccessException ex)

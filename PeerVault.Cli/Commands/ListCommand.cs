@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using PeerVault.Cli.Api;
+using PeerVault.Cli.Connection;
 using PeerVault.Cli.Output;
+using PeerVault.Contracts;
 using Spectre.Console;
 
 namespace PeerVault.Cli.Commands;
@@ -48,17 +49,14 @@ internal static class ListCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(CliOutput output, PeerVaultClient client, string? prefix, string? after, int? limit, int requestSize, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliOutput output, CliConnection client, string? prefix, string? after, int? limit, int requestSize, CancellationToken cancellationToken)
     {
         var objects = new List<ObjectSummary>();
         string? next = after;
         do
         {
             var pageSize = Math.Min(requestSize, (limit ?? int.MaxValue) - objects.Count);
-            var query = $"/v1/objects?limit={pageSize.ToString(CultureInfo.InvariantCulture)}"
-                + (prefix is null ? string.Empty : $"&prefix={Uri.EscapeDataString(prefix)}")
-                + (next is null ? string.Empty : $"&after={Uri.EscapeDataString(next)}");
-            var page = await client.GetJsonAsync(query, ApiJsonContext.Default.ObjectListing, "ls", cancellationToken);
+            var page = await client.CallAsync("ls", api => api.ListPageAsync(prefix, next, pageSize, cancellationToken));
             objects.AddRange(page.Objects);
             next = page.Next;
         }

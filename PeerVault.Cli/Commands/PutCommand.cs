@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Net.Http.Headers;
-using PeerVault.Cli.Api;
+using PeerVault.Cli.Connection;
 using PeerVault.Cli.Output;
+using PeerVault.Contracts;
 
 namespace PeerVault.Cli.Commands;
 
@@ -25,7 +25,7 @@ internal static class PutCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(CliOutput output, PeerVaultClient client, string key, string? source, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliOutput output, CliConnection client, string key, string? source, CancellationToken cancellationToken)
     {
         var fromStdin = source is null or "-";
         if (fromStdin && !Console.IsInputRedirected)
@@ -43,31 +43,19 @@ internal static class PutCommand
             }
         }
 
-        var path = PeerVaultClient.ObjectPath("/v1/objects/", key);
         var stored = await TransferProgress.RunAsync(output, $"put {key}", file?.Length, async progressed =>
         {
-            // A file is opened afresh for each endpoint tried, so an unreachable first endpoint
-            // falls over to the next; standard input can be read only once, so it gets the first.
-            HttpRequestMessage Request(Uri endpoint)
-            {
-                Stream body = fromStdin ? Console.OpenStandardInput() : new FileStream(file!.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-                var content = new StreamContent(new ProgressStream(body, progressed), bufferSize: 81920);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                if (file is not null)
-                {
-                    content.Headers.ContentLength = file.Length;
-                }
-
-                return new HttpRequestMessage(HttpMethod.Put, PeerVaultClient.Combine(endpoint, path)) { Content = content };
-            }
-
-            using var response = await client.SendAsync(Request, $"put {key}", cancellationToken, endpoints: fromStdin ? [client.Endpoints[0]] : null);
-            return await PeerVaultClient.ReadJsonAsync(response, ApiJsonContext.Default.StoredObject, cancellationToken);
+            // A file can be sent again from its start, so the client falls over to the next endpoint
+            // even mid-upload; standard input only while nothing of it was read.
+            await using var body = new ProgressStream(
+                fromStdin ? Console.OpenStandardInput() : new FileStream(file!.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan),
+                progressed);
+            return await client.CallAsync($"put {key}", api => api.PutAsync(key, body, file?.Length, cancellationToken));
         });
 
         if (output.Json)
         {
-            CliOutput.WriteJson(stored, CliJsonContext.Default.StoredObject);
+            CliOutput.WriteJson(stored, PeerVaultJsonContext.Default.StoredObject);
         }
         else
         {

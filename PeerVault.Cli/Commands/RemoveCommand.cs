@@ -1,6 +1,6 @@
 using System.CommandLine;
-using PeerVault.Cli.Api;
 using PeerVault.Cli.Output;
+using PeerVault.Contracts;
 
 namespace PeerVault.Cli.Commands;
 
@@ -15,12 +15,10 @@ internal static class RemoveCommand
         command.SetAction((parse, cancellationToken) => global.RunAsync(new(parse, cancellationToken), async (output, client) =>
         {
             var name = parse.GetRequiredValue(key);
-            var path = PeerVaultClient.ObjectPath("/v1/objects/", name);
-            using var response = await client.SendAsync(e => new HttpRequestMessage(HttpMethod.Delete, PeerVaultClient.Combine(e, path)), $"rm {name}", cancellationToken);
-            var deleted = await PeerVaultClient.ReadJsonAsync(response, ApiJsonContext.Default.DeletedObject, cancellationToken);
+            var deleted = await client.CallAsync($"rm {name}", api => api.DeleteAsync(name, cancellationToken));
             if (output.Json)
             {
-                CliOutput.WriteJson(deleted, CliJsonContext.Default.DeletedObject);
+                CliOutput.WriteJson(deleted, PeerVaultJsonContext.Default.DeletedObject);
             }
             else
             {

@@ -1,6 +1,7 @@
 using System.CommandLine;
-using PeerVault.Cli.Api;
+using PeerVault.Cli.Connection;
 using PeerVault.Cli.Output;
+using PeerVault.Contracts;
 using Spectre.Console;
 
 namespace PeerVault.Cli.Commands;
@@ -21,17 +22,16 @@ internal static class StatCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(CliOutput output, PeerVaultClient client, string key, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliOutput output, CliConnection client, string key, CancellationToken cancellationToken)
     {
-        var path = PeerVaultClient.ObjectPath("/v1/objects/", key);
-        using var head = await client.SendAsync(e => new HttpRequestMessage(HttpMethod.Head, PeerVaultClient.Combine(e, path)), $"stat {key}", cancellationToken);
-        var placement = await client.GetJsonAsync(PeerVaultClient.ObjectPath("/v1/placement/", key), ApiJsonContext.Default.KeyPlacement, $"stat {key}", cancellationToken);
+        var head = await client.CallAsync($"stat {key}", api => api.HeadAsync(key, cancellationToken: cancellationToken));
+        var placement = await client.CallAsync($"stat {key}", api => api.GetPlacementAsync(key, cancellationToken));
 
         string? note = null;
         IReadOnlyList<MemberDescription>? members = null;
         try
         {
-            members = (await client.GetJsonAsync("/v1/cluster", ApiJsonContext.Default.ClusterDescription, "cluster", cancellationToken)).Members;
+            members = (await client.CallAsync("cluster", api => api.GetClusterAsync(cancellationToken))).Members;
         }
         catch (CliException ex) when (ex.ExitCode == ExitCodes.Unauthorized)
         {
@@ -43,10 +43,10 @@ internal static class StatCommand
             .ToList();
         var result = new StatResult(
             key,
-            head.Content.Headers.ContentLength ?? -1,
-            GetCommand.Header(head, "X-PeerVault-Object-Id"),
-            GetCommand.Header(head, "X-PeerVault-Version"),
-            GetCommand.Header(head, "X-PeerVault-Served-By"),
+            head.Size,
+            head.ObjectId,
+            head.Version,
+            head.ServedBy,
             placement.Partition,
             placement.Replicas,
             replicas,

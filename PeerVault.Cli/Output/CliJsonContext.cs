@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using PeerVault.Cli.Api;
+using PeerVault.Contracts;
 
 namespace PeerVault.Cli.Output;
 
@@ -39,7 +39,4 @@ internal sealed record Finding(string Check, string Status, string Target, strin
 [JsonSerializable(typeof(ListResult))]
 [JsonSerializable(typeof(StatResult))]
 [JsonSerializable(typeof(DoctorReport))]
-[JsonSerializable(typeof(StoredObject))]
-[JsonSerializable(typeof(DeletedObject))]
-[JsonSerializable(typeof(ClusterDescription))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -2,22 +2,23 @@ namespace PeerVault.Cli.Output;
 
 /// <summary>
 /// A read- or write-through stream that counts the bytes passing, so a progress bar can follow a
-/// transfer without the transfer being buffered anywhere.
+/// transfer without the transfer being buffered anywhere. It seeks when its inner stream does, so
+/// an upload of a file can be sent again to another endpoint.
 /// </summary>
 internal sealed class ProgressStream(Stream inner, Action<long> progressed) : Stream
 {
     public override bool CanRead => inner.CanRead;
 
-    public override bool CanSeek => false;
+    public override bool CanSeek => inner.CanSeek;
 
     public override bool CanWrite => inner.CanWrite;
 
-    public override long Length => throw new NotSupportedException();
+    public override long Length => inner.Length;
 
     public override long Position
     {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
+        get => inner.Position;
+        set => inner.Position = value;
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
@@ -49,7 +50,7 @@ internal sealed class ProgressStream(Stream inner, Action<long> progressed) : St
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
 
     public override void SetLength(long value) => throw new NotSupportedException();
 

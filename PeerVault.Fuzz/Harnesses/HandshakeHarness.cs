@@ -14,11 +14,12 @@ namespace PeerVault.Fuzz.Harnesses;
 ///   The fuzzer cannot know this run's listener nonce, so the handshake must fail, and only with
 ///   <see cref="PeerProtocolException"/>.</item>
 /// <item>1, token holder: <c>[helloLength:u8][hello payload][identity plaintext]</c>. The harness
-///   frames the hello, reads the listener's welcome and seals the fuzzer's identity bytes under the
-///   keys a dialer holding the token derives, so the fuzzer reaches the identity decoder and the
-///   steps after it. Either the handshake fails with <see cref="PeerProtocolException"/>, or the
-///   listener accepted exactly the identity sent (it re-encodes to the same bytes), its accept opens
-///   to its own identity, and frames sealed by the dialer open with the sealer it returned.</item>
+///   frames the hello, reads the listener's welcome and seals the fuzzer's identity bytes (identity
+///   and cluster key ids) under the keys a dialer holding the token derives, so the fuzzer reaches
+///   the identity decoder and the steps after it. Either the handshake fails with
+///   <see cref="PeerProtocolException"/> (after the listener's accept when the key ids do not fit), or
+///   the listener accepted exactly the identity and key ids sent (they re-encode to the same bytes),
+///   its accept opens to its own, and frames sealed by the dialer open with the sealer it returned.</item>
 /// </list>
 /// The clock is fixed and the replay cache fresh for every run, so a run depends only on its input.
 /// </summary>
@@ -27,6 +28,7 @@ internal sealed class HandshakeHarness : IHarness
     private static readonly AuthToken Token = AuthToken.Parse("fuzzing token, not a secret");
     private static readonly NodeIdentity Listener = new(new Guid("0f8fad5b-d9cb-469f-a165-70867728950e"), "listener");
     private static readonly NodeIdentity Dialer = new(new Guid("7c9e6679-7425-40de-944b-e07fc1f90ae7"), "dialer");
+    private static readonly ClusterKeyIds ListenerKeys = new("00112233aabbccdd", ["8899aabb00112233"]);
 
     public string Name => "handshake";
 
@@ -39,7 +41,7 @@ internal sealed class HandshakeHarness : IHarness
             return;
         }
 
-        var handshake = new Handshake(Listener, Token, FixedTime.Instance, new ReplayCache(FixedTime.Instance, Handshake.MaxClockSkew))
+        var handshake = new Handshake(Listener, ListenerKeys, Token, FixedTime.Instance, new ReplayCache(FixedTime.Instance, Handshake.MaxClockSkew))
         {
             StepTimeout = TimeSpan.FromSeconds(5),
         };
@@ -86,8 +88,10 @@ internal sealed class HandshakeHarness : IHarness
     public IEnumerable<(string Name, byte[] Bytes)> Seeds()
     {
         var hello = Greeting(FixedTime.Now.ToUnixTimeMilliseconds());
-        var identity = HandshakeIdentity.Encode(Dialer);
+        var identity = HandshakeIdentity.Encode(Dialer, new ClusterKeyIds(ListenerKeys.Current, []));
         yield return ("token-holder", [0x01, (byte)hello.Length, .. hello, .. identity]);
+        yield return ("token-holder-rotating", [0x01, (byte)hello.Length, .. hello, .. HandshakeIdentity.Encode(Dialer, new ClusterKeyIds("0123456789abcdef", [ListenerKeys.Current]))]);
+        yield return ("token-holder-foreign-key", [0x01, (byte)hello.Length, .. hello, .. HandshakeIdentity.Encode(Dialer, new ClusterKeyIds("fedcba9876543210", []))]);
         yield return ("token-holder-old-version", [0x01, (byte)hello.Length, 0, 2, .. hello[2..], .. identity]);
         yield return ("token-holder-skewed", [0x01, (byte)hello.Length, .. Greeting(FixedTime.Now.ToUnixTimeMilliseconds() - 60_000), .. identity]);
 
@@ -138,12 +142,13 @@ internal sealed class HandshakeHarness : IHarness
         public void CheckAccepted(HandshakeResult result, ReadOnlyMemory<byte> written)
         {
             FuzzFinding.Check(!result.IsDialer, "The listener thinks it dialed.");
-            FuzzFinding.Check(HandshakeIdentity.Encode(result.Peer).AsSpan().SequenceEqual(identity), $"The listener accepted {result.Peer} from identity bytes that do not encode it.");
+            FuzzFinding.Check(result.PeerKeys is { } peerKeys && HandshakeIdentity.Encode(result.Peer, peerKeys).AsSpan().SequenceEqual(identity), $"The listener accepted {result.Peer} ({result.PeerKeys}) from identity bytes that do not encode it.");
+            FuzzFinding.Check(ListenerKeys.CanWorkWith(result.PeerKeys!), $"The listener accepted a dialer holding cluster keys {result.PeerKeys}, none of which fits its own {ListenerKeys}.");
             var frames = Frames(written);
             FuzzFinding.Check(frames is [_, { Type: FrameType.HandshakeAccept }], "The listener accepted without sending its accept.");
             var accept = frames[1].Payload;
             var opened = Open(Key(Transcript(hello, _welcome), "peervault/3 identity listener"u8), accept, _proof);
-            FuzzFinding.Check(opened is not null && HandshakeIdentity.Decode(opened) == Listener, "The listener's accept does not open to its identity.");
+            FuzzFinding.Check(opened is not null && HandshakeIdentity.Decode(opened) is var (listenerIdentity, listenerKeys) && listenerIdentity == Listener && listenerKeys == ListenerKeys, "The listener's accept does not open to its identity and key ids.");
 
             var framesKey = HKDF.Extract(HashAlgorithmName.SHA256, Token.HandshakeKey, Transcript(hello, _welcome, _proof, accept));
             using var ours = new FrameSealer(

@@ -58,7 +58,7 @@ internal sealed class MessageHarness : IHarness
         Receive(envelope.Body);
     }
 
-    /// <summary>What a receiver checks in each message (PeerRequestHandler, ReplicaClient, MembershipService).</summary>
+    /// <summary>What a receiver checks in each message (PeerRequestHandler, ReplicaClient, MembershipService, PeerSession's pongs).</summary>
     private static void Receive(PeerMessage message)
     {
         var clock = new HybridClock(FixedTime.Instance, Guid.Empty, TimeSpan.FromSeconds(30));
@@ -66,6 +66,14 @@ internal sealed class MessageHarness : IHarness
         {
             case StoreReplica replica:
                 Entry(replica.Entry, clock);
+                break;
+            case Pong pong:
+                // Any two times a peer sends: a sample or none, never an exception.
+                if (ClockSample.FromExchange(pong.PingSentAt, pong.SentAt, FixedTime.Now.ToUnixTimeMilliseconds()) is { } sample)
+                {
+                    new ClockOffsetEstimator().Add(sample);
+                }
+
                 break;
             case StoreTombstone tombstone:
                 Entry(tombstone.Entry, clock);
@@ -91,14 +99,14 @@ internal sealed class MessageHarness : IHarness
                 break;
             case FetchObject fetch:
                 ObjectKey.Validate(fetch.Key, out _);
-                Version(fetch.Version);
+                Version(fetch.Version, clock);
                 break;
             case ForgetIfVersion forget:
                 ObjectKey.Validate(forget.Key, out _);
-                Version(forget.Version);
+                Version(forget.Version, clock);
                 break;
             case CompareEntries compare:
-                compare.Entries.ToList().ForEach(e => Version(e.Version));
+                compare.Entries.ToList().ForEach(e => Version(e.Version, clock));
                 break;
             case ComparePartitions compare:
                 compare.Digests.ToList().ForEach(Digest);
@@ -152,7 +160,8 @@ internal sealed class MessageHarness : IHarness
         }
     }
 
-    private static void Version(string? text)
+    /// <summary>A version a peer only names: parsed or refused, and observed by the clock unless too far ahead (never thrown).</summary>
+    private static void Version(string? text, HybridClock clock)
     {
         if (text is null)
         {
@@ -163,6 +172,7 @@ internal sealed class MessageHarness : IHarness
         {
             var version = WireEntries.ParseVersion(text);
             FuzzFinding.Check(WireEntries.ParseVersion(version.ToString()) == version, $"Version {text} does not survive its text form.");
+            FuzzFinding.Check(clock.TryObserve(version) == clock.IsAcceptable(version), $"Version {text} was observed although too far ahead, or refused although within the skew.");
         }
         catch (InvalidEntryException)
         {
@@ -190,8 +200,8 @@ internal sealed class MessageHarness : IHarness
         var member = new WireMember(Peer, "node2", "10.0.0.2", 7000, 4, FixedTime.Now, false);
         PeerMessage[] messages =
         [
-            new Ping(),
-            new Pong(),
+            new Ping(FixedTime.Now.ToUnixTimeMilliseconds()),
+            new Pong(FixedTime.Now.ToUnixTimeMilliseconds() - 3, FixedTime.Now.ToUnixTimeMilliseconds() + 20_000),
             new PeerError(PeerError.NotFound, "No copy here."),
             new ExchangeMembers([member]),
             new MemberList([member, member with { Id = Guid.Empty, Name = "node3", Host = null, Removed = true }]),

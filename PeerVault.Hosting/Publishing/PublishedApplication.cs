@@ -36,7 +36,8 @@ internal sealed class PublishedApplication
                 Endpoints = endpoints,
                 Environment = await PublishedEnvironment.EvaluateAsync(resource, executionContext, cancellationToken),
                 Arguments = await PublishedEnvironment.EvaluateArgumentsAsync(resource, executionContext, cancellationToken),
-                Waits = [.. resource.Annotations.OfType<WaitAnnotation>()],
+                // A cluster is no container: waiting for it is waiting for each of its nodes.
+                Waits = [.. resource.Annotations.OfType<WaitAnnotation>().SelectMany(w => w.Resource is PeerVaultClusterResource cluster ? cluster.Nodes.Select(n => new WaitAnnotation(n, w.WaitType)) : [w])],
                 Health = HttpHealthProbe.Of(resource),
                 Data = resource.Annotations.OfType<DataDirectoryAnnotation>().LastOrDefault(),
                 Member = resource.Annotations.OfType<PeerVaultNodeAnnotation>().LastOrDefault(),

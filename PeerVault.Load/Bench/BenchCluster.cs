@@ -32,6 +32,12 @@ internal sealed class BenchCluster : IDisposable
 
     public int WriteQuorum { get; }
 
+    /// <summary>The S3 side of the same nodes (a local cluster's; null for nodes given by endpoint).</summary>
+    public S3Api? S3 { get; private init; }
+
+    /// <summary>Each node's S3 endpoint, in endpoint order (empty without <see cref="S3"/>).</summary>
+    public IReadOnlyList<Uri> S3Endpoints { get; private init; } = [];
+
     /// <summary>Starts a local cluster (or connects to the endpoints), waits until every node sees every other, and learns names, R and W.</summary>
     public static async Task<BenchCluster> OpenAsync(BenchOptions options, string workDirectory, CancellationToken cancellationToken)
     {
@@ -59,16 +65,20 @@ internal sealed class BenchCluster : IDisposable
             int replicas = 0, writeQuorum = 0;
             foreach (var endpoint in endpoints)
             {
-                var node = (await api.DescribeAsync(endpoint, cancellationToken))!.Value.GetProperty("node");
-                names.Add(node.GetProperty("name").GetString()!);
-                replicas = node.GetProperty("replicas").GetInt32();
-                writeQuorum = node.GetProperty("writeQuorum").GetInt32();
+                var node = (await api.DescribeAsync(endpoint, cancellationToken))!.Node;
+                names.Add(node.Name);
+                replicas = node.Replicas;
+                writeQuorum = node.WriteQuorum;
             }
 
             IReadOnlyList<int?> pids = local is not null
                 ? [.. local.Nodes.Select(n => n.Pid)]
                 : [.. endpoints.Select((_, i) => i < options.Pids.Count ? options.Pids[i] : (int?)null)];
-            return new BenchCluster(local, api, endpoints, names, pids, replicas, writeQuorum);
+            return new BenchCluster(local, api, endpoints, names, pids, replicas, writeQuorum)
+            {
+                S3 = local is null ? null : new S3Api(local.S3.AccessKey, local.S3.SecretKey),
+                S3Endpoints = local is null ? [] : [.. local.Nodes.Select(n => n.S3Endpoint!)],
+            };
         }
         catch
         {
@@ -103,6 +113,7 @@ internal sealed class BenchCluster : IDisposable
 
     public void Dispose()
     {
+        S3?.Dispose();
         Api.Dispose();
         Local?.Dispose();
     }

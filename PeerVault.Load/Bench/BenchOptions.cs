@@ -12,7 +12,10 @@ internal static class BenchPhases
     public const string Mixed = "mixed";
     public const string List = "list";
 
-    public static readonly IReadOnlyList<string> All = [Limits, Large, Through, Small, Mixed, List];
+    /// <summary>The same large and small workloads through S3 and the native API side by side (local cluster only).</summary>
+    public const string S3 = "s3";
+
+    public static readonly IReadOnlyList<string> All = [Limits, Large, Through, Small, Mixed, List, S3];
 }
 
 /// <summary>The bench command's arguments (<c>PeerVault.Load bench</c>, and <c>peervault bench</c> builds the same record).</summary>
@@ -31,7 +34,7 @@ internal sealed record BenchOptions
           --small-size BYTES            size of the small objects (4096)
           --concurrency N,N,...         small-object concurrencies (1,8,32,128)
           --duration D                  at most this long per small phase and for the mixed phase: 10s, 1m (10s)
-          --only P,P,...                phases: limits, large, through, small, mixed, list (all)
+          --only P,P,...                phases: limits, large, through, small, mixed, list, s3 (all)
           --node-env VAR=VALUE          extra node setting for a local cluster (repeatable)
           --prefix P                    key prefix of the objects written (bench/); a run adds its id
           --keep                        leave the objects in place (default: delete what the run wrote)

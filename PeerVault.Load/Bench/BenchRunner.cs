@@ -66,6 +66,11 @@ internal static class BenchRunner
                 Add([await ListingWorkload.RunAsync(context, cancellationToken)]);
             }
 
+            if (options.Runs(BenchPhases.S3))
+            {
+                Add(await S3Workload.RunAsync(context, cancellationToken));
+            }
+
             if (options.Runs(BenchPhases.Small) && !options.Keep)
             {
                 Add(await small.RunDeletesAsync(cancellationToken));

@@ -51,7 +51,7 @@ internal static class PhaseDriver
                 {
                     outcome = await operation(index, bar, cancellationToken);
                 }
-                catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                catch (Exception ex) when (NodeApi.IsTransportFailure(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
                 {
                     outcome = Outcome.Failed($"{ex.GetType().Name}: {ex.Message}");
                 }

@@ -65,6 +65,7 @@ public sealed partial class ApiKeys : IDisposable
 {
     private readonly IDisposable? _subscription;
     private readonly string? _adminKey;
+    private readonly (string AccessKey, string SecretKey)? _s3Admin;
     private readonly ILogger<ApiKeys> _logger;
     private volatile ApiKeyRing _current;
 
@@ -73,6 +74,7 @@ public sealed partial class ApiKeys : IDisposable
         ArgumentNullException.ThrowIfNull(api);
         ArgumentNullException.ThrowIfNull(named);
         _adminKey = api.AdminKey;
+        _s3Admin = api.S3AdminKey;
         _logger = logger;
         _current = Build(named.CurrentValue);
         _subscription = named.OnChange(changed =>
@@ -84,7 +86,7 @@ public sealed partial class ApiKeys : IDisposable
 
     public ApiKeyRing Current => _current;
 
-    private ApiKeyRing Build(ApiKeyOptions options) => new(_adminKey, options.Keys, warning => LogIgnored(warning));
+    private ApiKeyRing Build(ApiKeyOptions options) => new(_adminKey, options.Keys, warning => LogIgnored(warning), _s3Admin);
 
     public void Dispose() => _subscription?.Dispose();
 

@@ -8,4 +8,7 @@ public sealed record ApiOptions
 
     /// <summary>The admin API key (<c>PEERVAULT_API_KEY</c>): every scope.</summary>
     public string? AdminKey { get; init; }
+
+    /// <summary>The admin S3 pair (<c>PEERVAULT_S3_ACCESS_KEY</c>, <c>PEERVAULT_S3_SECRET_KEY</c>): every scope.</summary>
+    public (string AccessKey, string SecretKey)? S3AdminKey { get; init; }
 }

@@ -51,6 +51,8 @@ public static class ApiSecurity
                     Scopes = named.GetSection("Scopes").GetChildren().Select(s => s.Value ?? string.Empty)
                         .Concat((named["Scopes"] ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                         .ToList(),
+                    S3AccessKey = named["S3AccessKey"],
+                    S3SecretKey = named["S3SecretKey"],
                 };
             }
         });

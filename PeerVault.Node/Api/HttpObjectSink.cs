@@ -24,12 +24,13 @@ internal sealed class HttpObjectSink(HttpContext context) : IObjectSink
     public ObjectSinkTarget? Begin(IndexEntry entry, string servedBy)
     {
         var response = context.Response;
-        response.ContentType = "application/octet-stream";
-        response.Headers.ETag = $"\"{entry.BlobId}\"";
+        // What the writer said the content is, and the S3 ETag (an MD5) when it has one.
+        response.ContentType = entry.Metadata?.ContentType ?? "application/octet-stream";
+        response.Headers.ETag = $"\"{entry.Metadata?.ETag ?? entry.BlobId}\"";
         response.Headers.AcceptRanges = "bytes";
-        response.Headers["X-PeerVault-Object-Id"] = entry.BlobId;
-        response.Headers["X-PeerVault-Version"] = entry.Version.ToString();
-        response.Headers["X-PeerVault-Served-By"] = servedBy;
+        response.Headers[PeerVaultHeaders.ObjectId] = entry.BlobId;
+        response.Headers[PeerVaultHeaders.Version] = entry.Version.ToString();
+        response.Headers[PeerVaultHeaders.ServedBy] = servedBy;
         var range = ByteRange.From(context.Request, entry.Size);
         if (range is { Satisfiable: false })
         {

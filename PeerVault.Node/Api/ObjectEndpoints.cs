@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using PeerVault.Node.Cluster;
+using PeerVault.Node.Cluster.Placement;
 using PeerVault.Node.Storage;
 
 namespace PeerVault.Node.Api;
@@ -17,13 +18,16 @@ public static partial class ObjectEndpoints
     public const int MaxPageSize = 10_000;
 
     /// <summary>On <c>HEAD ?verify=true</c>: whose copy was read whole and verified (<c>local</c> or a member's name).</summary>
-    public const string VerifiedHeader = "X-PeerVault-Verified";
+    public const string VerifiedHeader = PeerVaultHeaders.Verified;
 
     /// <summary>On <c>HEAD ?verify=true</c>: this node's own copy: <c>ok</c>, <c>restored</c> (from the verified one), <c>quarantined</c> or <c>none</c>.</summary>
-    public const string LocalCopyHeader = "X-PeerVault-Local-Copy";
+    public const string LocalCopyHeader = PeerVaultHeaders.LocalCopy;
 
     /// <summary>Seconds a client is told to wait before retrying a write the node's storage refused.</summary>
     public const int StorageRetryAfterSeconds = 5;
+
+    /// <summary>Seconds a client is told to wait before retrying a read or listing too few replicas answered.</summary>
+    public const int ReplicasRetryAfterSeconds = 1;
 
     public static IEndpointRouteBuilder MapObjectEndpoints(this IEndpointRouteBuilder app)
     {
@@ -35,7 +39,7 @@ public static partial class ObjectEndpoints
         return app;
     }
 
-    private static async Task<IResult> PutAsync(HttpContext context, ObjectCoordinator coordinator, StorageHealth storage, ApiOptions options, ILogger<ObjectCoordinator> logger)
+    private static async Task<IResult> PutAsync(HttpContext context, ObjectCoordinator coordinator, PlacementMap placement, StorageHealth storage, ApiOptions options, ILogger<ObjectCoordinator> logger)
     {
         if (!RawObjectKey.TryRead(context, out var key, out var error))
         {
@@ -55,7 +59,9 @@ public static partial class ObjectEndpoints
         WriteReceipt receipt;
         try
         {
-            receipt = await coordinator.PutAsync(key, context.Request.Body, context.Request.ContentLength, context.RequestAborted);
+            // A Content-Type is kept with the version and given back on GET (and through S3).
+            var contentType = context.Request.ContentType is { Length: > 0 } type ? new ObjectMetadata { ContentType = type } : null;
+            receipt = await coordinator.PutAsync(key, context.Request.Body, context.Request.ContentLength, contentType is null ? null : () => contentType, context.RequestAborted);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -66,10 +72,14 @@ public static partial class ObjectEndpoints
             LogDiskFull(logger, key, ex.Message);
             return Problems.DiskFull(key);
         }
-        catch (Exception ex) when (IsStorageFault(context, storage, ex))
+        catch (Exception ex) when (StorageFaultAnswer.IsLocalStorageFault(ex, context.RequestAborted.IsCancellationRequested, storage))
         {
             LogStorageUnavailable(logger, key, ex.Message);
             return StorageUnavailable(context, storage);
+        }
+        catch (ReplicasUnreachableException ex)
+        {
+            return NothingWritten(context, key, placement.WriteQuorum, ex);
         }
         catch (Exception ex) when (context.RequestAborted.IsCancellationRequested || ex is BadHttpRequestException)
         {
@@ -95,7 +105,7 @@ public static partial class ObjectEndpoints
         }
 
         var stored = new StoredObject(key, receipt.ObjectId, receipt.Size, receipt.Version.ToString(), receipt.Replicas, receipt.Placement);
-        return Results.Json(stored, ApiJsonContext.Default.StoredObject, statusCode: StatusCodes.Status201Created);
+        return Results.Json(stored, PeerVaultJsonContext.Default.StoredObject, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, ObjectCoordinator coordinator)
@@ -139,13 +149,14 @@ public static partial class ObjectEndpoints
             case ReadStatus.NotFound:
                 return Problems.NotFound(key);
             case ReadStatus.Unavailable:
+                context.Response.Headers.RetryAfter = ReplicasRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                 return Problems.Unavailable(key);
             default:
                 return Problems.NoIntactCopy(key, outcome.Problems);
         }
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, ObjectCoordinator coordinator, StorageHealth storage, ILogger<ObjectCoordinator> logger)
+    private static async Task<IResult> DeleteAsync(HttpContext context, ObjectCoordinator coordinator, PlacementMap placement, StorageHealth storage, ILogger<ObjectCoordinator> logger)
     {
         if (!RawObjectKey.TryRead(context, out var key, out var error))
         {
@@ -157,10 +168,14 @@ public static partial class ObjectEndpoints
         {
             receipt = await coordinator.DeleteAsync(key, context.RequestAborted);
         }
-        catch (Exception ex) when (IsStorageFault(context, storage, ex))
+        catch (Exception ex) when (StorageFaultAnswer.IsLocalStorageFault(ex, context.RequestAborted.IsCancellationRequested, storage))
         {
             LogStorageUnavailable(logger, key, ex.Message);
             return StorageUnavailable(context, storage);
+        }
+        catch (ReplicasUnreachableException ex)
+        {
+            return NothingWritten(context, key, placement.WriteQuorum, ex);
         }
 
         if (!receipt.Durable)
@@ -180,7 +195,7 @@ public static partial class ObjectEndpoints
         }
 
         return receipt.Existed
-            ? Results.Json(new DeletedObject(key, receipt.Version.ToString(), receipt.Replicas, receipt.Placement), ApiJsonContext.Default.DeletedObject)
+            ? Results.Json(new DeletedObject(key, receipt.Version.ToString(), receipt.Replicas, receipt.Placement), PeerVaultJsonContext.Default.DeletedObject)
             : Problems.NotFound(key);
     }
 
@@ -192,10 +207,18 @@ public static partial class ObjectEndpoints
             return Problems.BadQuery($"limit must be a whole number from 1 to {MaxPageSize}.");
         }
 
-        return new ObjectListingResult(await listing.ListAsync(prefix, after, pageSize, context.RequestAborted));
+        try
+        {
+            return new ObjectListingResult(await listing.ListAsync(prefix, after, pageSize, context.RequestAborted));
+        }
+        catch (ListingIncompleteException ex)
+        {
+            context.Response.Headers.RetryAfter = ReplicasRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return Problems.ListingIncomplete(ex.Message);
+        }
     }
 
-    private static IResult Placement(HttpContext context, Cluster.Placement.PlacementMap placement)
+    private static IResult Placement(HttpContext context, PlacementMap placement)
     {
         if (!RawObjectKey.TryRead(context, "/v1/placement/", out var key, out var error))
         {
@@ -203,19 +226,25 @@ public static partial class ObjectEndpoints
         }
 
         var partition = KeyPartition.Of(key);
-        return Results.Json(new KeyPlacement(key, partition, placement.Replicas, [.. placement.ReplicasOf(partition).Select(m => m.Name)]), ApiJsonContext.Default.KeyPlacement);
+        return Results.Json(new KeyPlacement(key, partition, placement.Replicas, [.. placement.ReplicasOf(partition).Select(m => m.Name)]), PeerVaultJsonContext.Default.KeyPlacement);
     }
 
-    /// <summary>
-    /// A write failed on this node's own disk (the directory vanished or refuses writes), not because
-    /// the client left or sent a broken body: the storage probe decides.
-    /// </summary>
-    private static bool IsStorageFault(HttpContext context, StorageHealth storage, Exception exception)
-        => exception is StorageUnavailableException
-           || (exception is IOException or UnauthorizedAccessException
-               && exception is not BadHttpRequestException
-               && !context.RequestAborted.IsCancellationRequested
-               && !storage.ReportFault(exception));
+    /// <summary>A write refused before anything was applied (too few replicas said which version they hold): a write-quorum problem with nothing acknowledged.</summary>
+    private static IResult NothingWritten(HttpContext context, string key, int required, ReplicasUnreachableException refusal)
+    {
+        context.Response.Headers.RetryAfter = ReplicasRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return Problems.WriteQuorum(
+            refusal.Message,
+            new Dictionary<string, object?>
+            {
+                ["key"] = key,
+                ["acknowledged"] = 0,
+                ["required"] = required,
+                ["replicas"] = Array.Empty<string>(),
+                ["placement"] = refusal.Placement,
+                ["failures"] = refusal.Failures,
+            });
+    }
 
     private static IResult StorageUnavailable(HttpContext context, StorageHealth storage)
     {

@@ -6,7 +6,7 @@ namespace PeerVault.Node.Api;
 
 /// <summary>
 /// Writes a listing page as the JSON of <see cref="ObjectListing"/> (the same bytes
-/// <see cref="ApiJsonContext"/> would write), straight from the index entries to the response
+/// <see cref="PeerVaultJsonContext"/> would write), straight from the index entries to the response
 /// body. A page holds up to ten thousand keys: going through <see cref="ObjectSummary"/> records
 /// made a record and a version string of garbage for every key listed; here the only per-key work
 /// is escaping the key and formatting the numbers (the version into a reused buffer).

@@ -15,7 +15,7 @@ public sealed record ClusterOptions
     /// <summary>How often replicas compare partition digests (they also do on every (re)connection).</summary>
     public TimeSpan SyncInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>A member unreachable this long is dead: placement moves its partitions to others.</summary>
+    /// <summary>A member unreachable this long is shown and counted as dead; it keeps its partitions until it is back or removed.</summary>
     public TimeSpan DeadAfter { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>

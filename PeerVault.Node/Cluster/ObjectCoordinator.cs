@@ -13,7 +13,8 @@ namespace PeerVault.Node.Cluster;
 /// node among them or not) and is acknowledged once the write quorum holds it durably; a delete is
 /// a write of a tombstone; a read asks the placed replicas which version they hold, serves the
 /// newest and repairs replicas that answered with an older one or none (listings are
-/// <see cref="ClusterListing"/>'s). Versions come from this node's hybrid logical clock. The transfers of a write
+/// <see cref="ClusterListing"/>'s). Versions come from this node's hybrid logical clock, past the newest
+/// version a read quorum of the key's replicas holds (ObjectCoordinator.WriteVersions.cs). The transfers of a write
 /// carry on after the client has its answer, so the remaining replicas still get their copy.
 /// </summary>
 public sealed partial class ObjectCoordinator(
@@ -25,6 +26,7 @@ public sealed partial class ObjectCoordinator(
     ReplicationStatus status,
     StorageHealth storage,
     LocalRepair localRepair,
+    ClusterReadiness readiness,
     ClusterOptions options,
     NodeTracing tracing,
     NodeMetrics metrics,
@@ -38,14 +40,26 @@ public sealed partial class ObjectCoordinator(
     /// transfers end about when the sealing does. Without it the object is sealed here first and then
     /// sent (the bytes' length must travel ahead of them).
     /// </summary>
-    public async Task<WriteReceipt> PutAsync(string key, Stream plaintext, long? length, CancellationToken cancellationToken)
+    public Task<WriteReceipt> PutAsync(string key, Stream plaintext, long? length, CancellationToken cancellationToken)
+        => PutAsync(key, plaintext, length, metadata: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="PutAsync(string, Stream, long?, CancellationToken)"/>, with the version's
+    /// <see cref="ObjectMetadata"/> from <paramref name="metadata"/>, asked once the last byte has been
+    /// read (so it may carry what was computed from the bytes as they streamed, such as an MD5 ETag).
+    /// </summary>
+    public async Task<WriteReceipt> PutAsync(string key, Stream plaintext, long? length, Func<ObjectMetadata?>? metadata, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartOperation("PutObject", key);
+        readiness.ThrowIfJoining();
         storage.ThrowIfUnwritable();
         var targets = placement.ReplicasOf(KeyPartition.Of(key));
+
+        // Asked while the body arrives; the version is taken once both are done.
+        var floor = NewestVersionAsync(key, cancellationToken);
         var (entry, receipt) = length is { } known && targets.Any(m => !m.IsSelf)
-            ? await PutPipelinedAsync(key, plaintext, known, targets, cancellationToken)
-            : await PutSealedFirstAsync(key, plaintext, targets, cancellationToken);
+            ? await PutPipelinedAsync(key, plaintext, known, targets, floor, metadata, cancellationToken)
+            : await PutSealedFirstAsync(key, plaintext, targets, floor, metadata, cancellationToken);
         metrics.Stored(entry.Size);
         activity?.SetTag("peervault.object_id", entry.BlobId);
         activity?.SetTag("peervault.bytes", entry.Size);
@@ -56,13 +70,24 @@ public sealed partial class ObjectCoordinator(
         }
 
         metrics.ObjectStored("client");
-        return new WriteReceipt(key, entry.BlobId!, entry.Size, entry.Version, receipt.Replicas, receipt.Placement, receipt.Required, receipt.Failures);
+        return new WriteReceipt(key, entry.BlobId!, entry.Size, entry.Version, receipt.Replicas, receipt.Placement, receipt.Required, receipt.Failures) { Metadata = entry.Metadata };
     }
 
-    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutSealedFirstAsync(string key, Stream plaintext, IReadOnlyList<Member> targets, CancellationToken cancellationToken)
+    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutSealedFirstAsync(string key, Stream plaintext, IReadOnlyList<Member> targets, Task<VersionFloor> floor, Func<ObjectMetadata?>? metadata, CancellationToken cancellationToken)
     {
         var (blob, lease) = await store.SealAsync(plaintext, cancellationToken);
-        var entry = NewEntry(key, blob.Id, blob.Size, blob.SealedLength);
+        IndexEntry entry;
+        try
+        {
+            entry = NewEntry(key, blob.Id, blob.Size, blob.SealedLength, await floor, metadata);
+        }
+        catch
+        {
+            // Nothing references the sealed blob: the sweep removes it once the lease is gone.
+            lease.Dispose();
+            throw;
+        }
+
         var receipt = await WriteAsync(
             entry,
             targets,
@@ -73,7 +98,7 @@ public sealed partial class ObjectCoordinator(
         return (entry, receipt);
     }
 
-    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutPipelinedAsync(string key, Stream plaintext, long length, IReadOnlyList<Member> targets, CancellationToken cancellationToken)
+    private async Task<(IndexEntry Entry, WriteResult Receipt)> PutPipelinedAsync(string key, Stream plaintext, long length, IReadOnlyList<Member> targets, Task<VersionFloor> floor, Func<ObjectMetadata?>? metadata, CancellationToken cancellationToken)
     {
         var sealedLength = ObjectCipher.SealedLength(length, store.Cipher.ChunkSize);
 
@@ -94,7 +119,7 @@ public sealed partial class ObjectCoordinator(
                 throw new IOException($"The body of '{key}' was {size} bytes where {length} were announced.");
             }
 
-            entry = NewEntry(key, fanOut.Id(), size, sealedLength);
+            entry = NewEntry(key, fanOut.Id(), size, sealedLength, await floor, metadata);
             Volatile.Write(ref objectId, entry.BlobId);
             await fanOut.FinishAsync(EntryTrailer.Encode(entry.ToWire()), cancellationToken);
         }
@@ -118,9 +143,10 @@ public sealed partial class ObjectCoordinator(
         return (entry, receipt);
     }
 
-    private IndexEntry NewEntry(string key, BlobId blob, long size, long sealedLength)
+    private IndexEntry NewEntry(string key, BlobId blob, long size, long sealedLength, VersionFloor floor, Func<ObjectMetadata?>? metadata)
     {
-        var version = clock.Now();
+        var described = metadata?.Invoke();
+        var version = Stamp(key, floor);
         return new IndexEntry
         {
             Key = key,
@@ -129,6 +155,7 @@ public sealed partial class ObjectCoordinator(
             SealedLength = sealedLength,
             Version = version,
             UpdatedAt = version.WallTime,
+            Metadata = described,
         };
     }
 
@@ -136,8 +163,9 @@ public sealed partial class ObjectCoordinator(
     public async Task<DeleteReceipt> DeleteAsync(string key, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartOperation("DeleteObject", key);
+        readiness.ThrowIfJoining();
         storage.ThrowIfUnwritable();
-        var tombstone = IndexEntry.Tombstone(key, clock.Now());
+        var tombstone = IndexEntry.Tombstone(key, Stamp(key, await NewestVersionAsync(key, cancellationToken)));
         var existed = 0;
         var receipt = await WriteAsync(
             tombstone,
@@ -273,17 +301,34 @@ public sealed partial class ObjectCoordinator(
     {
         ArgumentNullException.ThrowIfNull(sink);
         using var activity = tracing.StartOperation("GetObject", key);
+        readiness.ThrowIfJoining();
         var problems = new List<string>();
         var excluded = new HashSet<Guid>();
         var wide = false;
+        ObjectVersion? newestSeen = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var view = await ResolveAsync(key, excluded, wide, cancellationToken);
             problems.AddRange(view.Problems);
+            if (!view.HasReadQuorum)
+            {
+                // Fewer placed replicas answered than a read needs: the newest acknowledged write may
+                // be on the ones that did not, so whatever the others hold could be stale.
+                return new ReadOutcome(ReadStatus.Unavailable, null, problems);
+            }
+
+            if (newestSeen is { } seen && (view.Newest is null || view.Newest.Version < seen))
+            {
+                // The copies of the newest version all failed verification; what is left is older,
+                // and serving it would be a stale read.
+                return new ReadOutcome(ReadStatus.NoIntactCopy, null, problems);
+            }
+
+            newestSeen = view.Newest?.Version;
+
             if (view.Newest is not { Deleted: false } newest)
             {
-                // Nobody placed to hold the key answered: it may exist, this node cannot tell.
-                return new ReadOutcome(view.PlacedAnswered == 0 && view.Newest is null ? ReadStatus.Unavailable : ReadStatus.NotFound, view.Newest, problems);
+                return new ReadOutcome(ReadStatus.NotFound, view.Newest, problems);
             }
 
             Repair(key, view);
@@ -309,6 +354,13 @@ public sealed partial class ObjectCoordinator(
             }
 
             activity?.SetTag("peervault.served_by", source.Name);
+            if (source.Entry.Version > newest.Version)
+            {
+                // The holder was overwritten after it answered: it sends its newer version (a write
+                // concurrent with this read), and that is what the response must describe.
+                newest = source.Entry;
+            }
+
             try
             {
                 if (sink.Begin(newest, source.Name) is not { } target)
@@ -444,12 +496,18 @@ public sealed partial class ObjectCoordinator(
     public async Task<ReadOutcome> HeadAsync(string key, bool verify, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartOperation("HeadObject", key);
+        readiness.ThrowIfJoining();
         // Verifying may have to read a replica's copy: it needs every holder, not a quorum's.
         var view = await ResolveAsync(key, [], wide: verify, cancellationToken);
+        if (!view.HasReadQuorum)
+        {
+            return new ReadOutcome(ReadStatus.Unavailable, null, view.Problems);
+        }
+
         Repair(key, view);
         if (view.Newest is not { Deleted: false } newest)
         {
-            return new ReadOutcome(view.PlacedAnswered == 0 && view.Newest is null ? ReadStatus.Unavailable : ReadStatus.NotFound, view.Newest, view.Problems);
+            return new ReadOutcome(ReadStatus.NotFound, view.Newest, view.Problems);
         }
 
         if (!verify)
@@ -576,11 +634,15 @@ public sealed partial class ObjectCoordinator(
             }
         }
 
-        return new ReplicaView(newest, holders, stale, CountPlaced(answers, targets), problems);
+        // Excluded members answered earlier in this read (their copies then failed verification):
+        // they still count towards the quorum, or a read of an object whose every copy is damaged
+        // would end "unreachable" instead of "no intact copy".
+        var placedExcluded = targets.Count(m => excluded.Contains(m.Id));
+        return new ReplicaView(newest, holders, stale, CountPlaced(answers, targets) + placedExcluded >= ReadQuorum(targets.Count), problems);
     }
 
     /// <summary>Placed answers a read needs so that they include a replica of every write a write quorum acknowledged.</summary>
-    private int ReadQuorum(int placed) => Math.Min(placed, placement.Replicas - placement.WriteQuorum + 1);
+    private int ReadQuorum(int placed) => Math.Min(placed, placement.ReadQuorum);
 
     /// <summary>
     /// Whether a narrow resolve may serve: a read quorum of placed replicas answered, and every
@@ -608,7 +670,7 @@ public sealed partial class ObjectCoordinator(
     /// <summary>Asks <paramref name="members"/> for their entry at once; adds the answers of those still connected, and the problems.</summary>
     private async Task AskAsync(string key, IEnumerable<Member> members, List<ReplicaAnswer> answers, List<string> problems, CancellationToken cancellationToken)
     {
-        var asks = new List<Task<(Member Member, IndexEntry? Entry, bool HasBlob, string? Problem)>>();
+        var asks = new List<Task<(Member Member, IndexEntry? Entry, bool HasBlob, bool Answered, string? Problem)>>();
         foreach (var member in members)
         {
             asks.Add(AskAsync(key, member, cancellationToken));
@@ -619,37 +681,38 @@ public sealed partial class ObjectCoordinator(
             return;
         }
 
-        foreach (var (member, entry, hasBlob, problem) in await Task.WhenAll(asks))
+        foreach (var (member, entry, hasBlob, answered, problem) in await Task.WhenAll(asks))
         {
             if (problem is not null)
             {
                 problems.Add(problem);
             }
-            else if (replicas.IsConnected(member))
+            else if (answered && replicas.IsConnected(member))
             {
                 answers.Add(new ReplicaAnswer(member, entry, hasBlob));
             }
         }
     }
 
-    private async Task<(Member Member, IndexEntry? Entry, bool HasBlob, string? Problem)> AskAsync(string key, Member member, CancellationToken cancellationToken)
+    private async Task<(Member Member, IndexEntry? Entry, bool HasBlob, bool Answered, string? Problem)> AskAsync(string key, Member member, CancellationToken cancellationToken)
     {
         try
         {
             var (entry, hasBlob) = await replicas.GetEntryAsync(member, key, options.ReadVersionTimeout, cancellationToken);
-            return (member, entry, hasBlob, null);
+            return (member, entry, hasBlob, true, null);
         }
         catch (VersionFromFutureException ex)
         {
             metrics.VersionRefused("read");
             LogFutureVersion(key, member.Name, ex.Message);
-            return (member, null, false, $"{member.Name}: {ex.Message}");
+            return (member, null, false, false, $"{member.Name}: {ex.Message}");
         }
         catch (Exception ex) when (ex is IOException or TimeoutException or InvalidEntryException)
         {
-            // Still connected but could not say (a timeout, a bad entry): it counts as holding none, as
-            // reads always counted it; in a narrow resolve that is a disagreement, so the rest are asked.
-            return (member, null, false, null);
+            // Could not say (unreachable, paused, a bad entry): not an answer. It may hold the newest
+            // version, so it neither counts towards the read quorum nor as holding none; in a narrow
+            // resolve the quorum is then short, so the rest are asked.
+            return (member, null, false, false, null);
         }
     }
 
@@ -689,7 +752,16 @@ public sealed partial class ObjectCoordinator(
     {
         if (view.Holders.FirstOrDefault(m => m.IsSelf) is { } self)
         {
-            return new ObjectSource(self, "local", newest, store.OpenSealedToServe(newest), keep: false);
+            try
+            {
+                return new ObjectSource(self, "local", newest, store.OpenSealedToServe(newest), keep: false);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                // Removed since the index was read: a newer write replaced it (or the directory went);
+                // another holder's copy, or a wider resolve, serves the read.
+                LogFetchFailed(key, self.Name, "the local copy was removed while the read was resolving");
+            }
         }
 
         var keep = placement.IsReplica(KeyPartition.Of(key), members.SelfId) && storage.IsWritable;
@@ -815,7 +887,12 @@ public sealed partial class ObjectCoordinator(
 
     private sealed record WriteResult(IReadOnlyList<string> Replicas, IReadOnlyList<string> Placement, int Required, IReadOnlyList<string> Failures);
 
-    private sealed record ReplicaView(IndexEntry? Newest, IReadOnlyList<Member> Holders, IReadOnlyList<Member> Stale, int PlacedAnswered, IReadOnlyList<string> Problems);
+    /// <summary>
+    /// What the replicas asked said: the newest entry, who holds its blob, who is behind, and whether
+    /// enough placed replicas answered (<see cref="ReadQuorum"/>) for the newest to be the newest any
+    /// write quorum acknowledged.
+    /// </summary>
+    private sealed record ReplicaView(IndexEntry? Newest, IReadOnlyList<Member> Holders, IReadOnlyList<Member> Stale, bool HasReadQuorum, IReadOnlyList<string> Problems);
 
     /// <summary>What one replica said it holds of a key: its entry (null: none) and whether its blob is on disk.</summary>
     private readonly record struct ReplicaAnswer(Member Member, IndexEntry? Entry, bool HasBlob);

@@ -13,7 +13,7 @@ namespace PeerVault.Node.Cluster;
 /// Serves what peers ask of this node, one typed request at a time: gossip, keep a replica or a
 /// tombstone, say which version it holds, send an object, list keys, compare partitions, forget a
 /// collected tombstone. Every entry a peer sends is checked first (a far-future version is refused
-/// and counted); a replica is kept only if it hashes to its announced id and decrypts under a key
+/// and counted), and every version it names moves this node's clock past it; a replica is kept only if it hashes to its announced id and decrypts under a key
 /// this node holds; every refusal answers with a stable code and a reason, never silence.
 /// </summary>
 public sealed partial class PeerRequestHandler(
@@ -26,6 +26,12 @@ public sealed partial class PeerRequestHandler(
 {
     /// <summary>Most entries one <see cref="ListKeys"/> or <see cref="CompareEntries"/> answer carries (a frame holds 1 MiB).</summary>
     public const int MaxEntriesPerMessage = 2000;
+
+    /// <summary>
+    /// Most bytes of entries one such answer carries (estimated, <see cref="WireEntries.EstimatedJsonBytes"/>):
+    /// entries with metadata are larger, and an answer must fit a 1 MiB frame with its envelope.
+    /// </summary>
+    public const int MaxEntryBytesPerMessage = 900 * 1024;
 
     public async Task HandleAsync(PeerSession session, IncomingRequest request, CancellationToken cancellationToken)
     {
@@ -45,7 +51,7 @@ public sealed partial class PeerRequestHandler(
                 ListKeys list => List(list),
                 ComparePartitions compare => ComparePartitions(compare),
                 CompareEntries compare => CompareEntries(compare),
-                ForgetIfVersion forget => new Forgotten(await store.ForgetAsync(forget.Key, WireEntries.ParseVersion(forget.Version))),
+                ForgetIfVersion forget => new Forgotten(await store.ForgetAsync(forget.Key, Mentioned(forget.Version))),
                 var other => new PeerError(PeerError.Unsupported, $"Cannot handle {other.GetType().Name}."),
             };
         }
@@ -195,7 +201,7 @@ public sealed partial class PeerRequestHandler(
     private async Task<PeerMessage?> FetchAsync(PeerSession session, IncomingRequest request, FetchObject fetch, CancellationToken cancellationToken)
     {
         using var activity = tracing.StartPeerServer("ServeFetch", fetch.Key, request.Envelope.TraceParent, request.Envelope.TraceState, session.Peer.Name, session.RemoteEndPoint);
-        var wanted = fetch.Version is null ? ObjectVersion.Zero : WireEntries.ParseVersion(fetch.Version);
+        var wanted = fetch.Version is null ? ObjectVersion.Zero : Mentioned(fetch.Version);
         if (!ObjectKey.Validate(fetch.Key, out _) || !store.TryGetLocal(fetch.Key, out var entry) || entry.Version < wanted)
         {
             activity?.SetTag("peervault.found", false);
@@ -219,7 +225,21 @@ public sealed partial class PeerRequestHandler(
     {
         var limit = Math.Clamp(list.Limit, 1, MaxEntriesPerMessage);
         var page = store.Index.Page(list.Prefix, list.After, limit);
-        return new KeyPage([.. page.Select(e => e.ToWire())], page.Count >= limit);
+        var entries = new List<WireEntry>(page.Count);
+        var bytes = 0;
+        foreach (var entry in page)
+        {
+            bytes += WireEntries.EstimatedJsonBytes(entry);
+            if (bytes > MaxEntryBytesPerMessage && entries.Count > 0)
+            {
+                // Truncated: the requester asks again after the last key sent.
+                return new KeyPage(entries, Truncated: true);
+            }
+
+            entries.Add(entry.ToWire());
+        }
+
+        return new KeyPage(entries, page.Count >= limit);
     }
 
     private PartitionsDiffer ComparePartitions(ComparePartitions compare)
@@ -253,10 +273,11 @@ public sealed partial class PeerRequestHandler(
         var theirs = new Dictionary<string, ObjectVersion>(StringComparer.Ordinal);
         foreach (var entry in compare.Entries)
         {
-            theirs[entry.Key] = WireEntries.ParseVersion(entry.Version);
+            theirs[entry.Key] = Mentioned(entry.Version);
         }
 
         var newer = new List<WireEntry>();
+        var newerBytes = 0;
         var wanted = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var truncated = false;
@@ -268,7 +289,7 @@ public sealed partial class PeerRequestHandler(
                 if (!theirs.TryGetValue(mine.Key, out var version) || version < mine.Version)
                 {
                     // One answer must fit a frame: the requester asks again for the rest.
-                    if (newer.Count < MaxEntriesPerMessage)
+                    if (newer.Count < MaxEntriesPerMessage && (newerBytes += WireEntries.EstimatedJsonBytes(mine)) <= MaxEntryBytesPerMessage)
                     {
                         newer.Add(mine.ToWire());
                     }
@@ -286,6 +307,19 @@ public sealed partial class PeerRequestHandler(
 
         wanted.AddRange(theirs.Keys.Where(k => !seen.Contains(k)));
         return new EntriesDiffer(newer, [.. wanted.Take(MaxEntriesPerMessage)], truncated || wanted.Count > MaxEntriesPerMessage);
+    }
+
+    /// <summary>
+    /// A version a peer names without sending its entry (it holds it, wants it, collects it): the
+    /// clock moves past it as past every version this node reads, unless it is too far ahead, which
+    /// is refused where an entry carrying it would be kept (a far-future version a peer only
+    /// mentions in a comparison must not stop the comparison of every other key).
+    /// </summary>
+    private ObjectVersion Mentioned(string? text)
+    {
+        var version = WireEntries.ParseVersion(text);
+        clock.TryObserve(version);
+        return version;
     }
 
     private static string Outcome(ApplyOutcome outcome) => outcome.ToString().ToLowerInvariant();

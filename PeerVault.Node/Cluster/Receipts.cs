@@ -18,6 +18,9 @@ public sealed record WriteReceipt(
     IReadOnlyList<string> Failures)
 {
     public bool Durable => Replicas.Count >= Required;
+
+    /// <summary>The metadata the version was written with (null: none).</summary>
+    public ObjectMetadata? Metadata { get; init; }
 }
 
 /// <summary>

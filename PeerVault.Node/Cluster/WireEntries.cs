@@ -32,7 +32,7 @@ public static class WireEntries
     public static WireEntry ToWire(this IndexEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new WireEntry(entry.Key, entry.Version.ToString(), entry.BlobId, entry.Size, entry.SealedLength, entry.Deleted, entry.UpdatedAt);
+        return new WireEntry(entry.Key, entry.Version.ToString(), entry.BlobId, entry.Size, entry.SealedLength, entry.Deleted, entry.UpdatedAt, entry.Deleted ? null : entry.Metadata);
     }
 
     /// <summary>Checks and converts; throws <see cref="InvalidEntryException"/> or <see cref="VersionFromFutureException"/>.</summary>
@@ -52,9 +52,15 @@ public static class WireEntries
             throw new InvalidEntryException($"Entry for '{wire.Key}' has no valid blob id or sizes.");
         }
 
+        if (!wire.Deleted && wire.Metadata is { } metadata && !metadata.FitsLimit(out var metadataBytes))
+        {
+            throw new InvalidEntryException($"Entry for '{wire.Key}' carries {metadataBytes} bytes of metadata; at most {ObjectMetadata.MaxBytes} are kept.");
+        }
+
         return new IndexEntry
         {
             Key = wire.Key,
+            Metadata = wire.Deleted ? null : wire.Metadata,
             Version = version,
             BlobId = wire.Deleted ? null : wire.BlobId,
             Size = wire.Deleted ? 0 : wire.Size,
@@ -62,6 +68,23 @@ public static class WireEntries
             Deleted = wire.Deleted,
             UpdatedAt = version.WallTime,
         };
+    }
+
+    /// <summary>
+    /// An upper bound of the entry's size in a message's JSON (the encoder writes a non-ASCII or
+    /// HTML-sensitive character as a six-byte escape), so an answer of many entries can stop before
+    /// it outgrows a frame: entries with metadata are larger than the fixed part alone.
+    /// </summary>
+    public static int EstimatedJsonBytes(IndexEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var bytes = 256 + (entry.BlobId?.Length ?? 0) + (entry.Metadata?.Encode().Length ?? 0);
+        foreach (var c in entry.Key)
+        {
+            bytes += char.IsAsciiLetterOrDigit(c) || c is '/' or '-' or '_' or '.' or ' ' ? 1 : 6;
+        }
+
+        return bytes;
     }
 
     public static ObjectVersion ParseVersion(string? text)

@@ -23,6 +23,7 @@ public sealed class NodeMetrics : IDisposable
     private readonly Counter<long> _objectsRepaired;
     private readonly Counter<long> _bytesRepaired;
     private readonly Counter<long> _versionsRefused;
+    private readonly Counter<long> _versionsStamped;
     private readonly Counter<long> _scrubBlobs;
     private readonly Counter<long> _scrubBytes;
     private readonly Counter<long> _scrubCorrupt;
@@ -54,6 +55,7 @@ public sealed class NodeMetrics : IDisposable
         _readFailovers = _meter.CreateCounter<long>("peervault.read.failovers", "{read}", "Reads that lost their copy mid-response and went on from another replica, by outcome (resumed or aborted).");
         _readsWidened = _meter.CreateCounter<long>("peervault.read.widened", "{read}", "Reads whose read quorum of replicas did not agree (or not all answered), so every replica was asked.");
         _versionsRefused = _meter.CreateCounter<long>("peervault.versions.refused", "{version}", "Versions refused for being further in the future than the clock skew allows, by source.");
+        _versionsStamped = _meter.CreateCounter<long>("peervault.versions.stamped", "{version}", "Versions this node stamped on writes and deletes, by basis: read-quorum (past the newest version a read quorum of the key's replicas holds) or partial (fewer answered).");
     }
 
     /// <summary>Reports the durability gauges (set once, by the cluster's replication status); they go down as repair catches up.</summary>
@@ -78,6 +80,14 @@ public sealed class NodeMetrics : IDisposable
         _bytesRepaired.Add(bytes, new KeyValuePair<string, object?>("direction", direction));
     }
 
+    /// <summary>Reports each connected peer's clock offset (seconds its wall clock is ahead of this node's; negative: behind).</summary>
+    public void ObserveClockOffsets(Func<IEnumerable<(string Peer, double Seconds)>> offsets)
+        => _meter.CreateObservableGauge(
+            "peervault.clock.offset",
+            () => offsets().Select(o => new Measurement<double>(o.Seconds, new KeyValuePair<string, object?>("peervault.peer", o.Peer))),
+            "s",
+            "How far each connected peer's wall clock is ahead of this node's (negative: behind), from the heartbeats' round trips.");
+
     /// <summary>Reports how far the current (or last) scrub pass got, 0 to 1 of its bytes.</summary>
     public void ObserveScrubProgress(Func<double> progress)
         => _meter.CreateObservableGauge("peervault.scrub.progress", progress, "1", "Fraction of the current scrub pass's bytes checked (1 once a pass finished).");
@@ -97,6 +107,8 @@ public sealed class NodeMetrics : IDisposable
     public void ReadFailover(string outcome) => _readFailovers.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void VersionRefused(string source) => _versionsRefused.Add(1, new KeyValuePair<string, object?>("source", source));
+
+    public void VersionStamped(string basis) => _versionsStamped.Add(1, new KeyValuePair<string, object?>("basis", basis));
 
     public void Stored(long bytes) => _bytesStored.Add(bytes);
 

@@ -25,7 +25,7 @@ public sealed partial class RefusalLog : IDisposable
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(meters);
         _meter = meters.Create(NodeMetrics.MeterName);
-        _refusals = _meter.CreateCounter<long>("peervault.refusals", "{refusal}", "Requests and connections refused, by kind (api-key-missing, api-key-wrong, api-key-scope, handshake, frame, connection-limit).");
+        _refusals = _meter.CreateCounter<long>("peervault.refusals", "{refusal}", "Requests and connections refused, by kind (api-key-missing, api-key-wrong, api-key-scope, handshake-inbound, handshake-outbound, handshake-cluster-key, frame-rate, connection-limit).");
         _time = time;
         _logger = logger;
         _flush = time.CreateTimer(_ => Flush(), null, Interval, Interval);

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry.Instrumentation.AspNetCore;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using PeerVault.Node.Api;
+using PeerVault.Node.Api.S3;
 using PeerVault.Node.Cluster;
 using PeerVault.Node.Cluster.Membership;
 using PeerVault.Node.Cluster.Placement;
@@ -24,14 +26,16 @@ public static partial class NodeApplication
 {
     /// <summary>
     /// Creates the node's web application. Throws <see cref="NodeConfigurationException"/> when a
-    /// setting is unusable; <paramref name="configure"/> lets tests add configuration first.
+    /// setting is unusable; <paramref name="configure"/> lets tests add configuration first, and
+    /// <paramref name="time"/> gives the node another wall clock than the system's (tests of clock
+    /// skew run nodes whose clocks disagree in one process).
     /// </summary>
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, TimeProvider? time = null)
     {
         // Settings ship beside the assembly; the working directory is where the data goes by default.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
-        var time = TimeProvider.System;
+        time ??= TimeProvider.System;
         builder.Configuration.AddApiKeysFile(builder.Configuration[NodeSettings.ApiKeysFileVariable]);
         var settings = NodeSettings.Load(builder.Configuration, time, builder.Environment.IsDevelopment());
 
@@ -62,6 +66,7 @@ public static partial class NodeApplication
         builder.AddServiceDefaults();
         QuietConsole(builder.Logging);
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(NodeTracing.SourceName));
+        builder.Services.Configure<AspNetCoreTraceInstrumentationOptions>(StatusPollTracing.LeaveOutUntracedPolls);
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(NodeMetrics.MeterName));
         if (string.IsNullOrEmpty(builder.Configuration["OTEL_SERVICE_NAME"]))
         {
@@ -71,7 +76,7 @@ public static partial class NodeApplication
             builder.Services.ConfigureOpenTelemetryLoggerProvider(logging => logging.ConfigureResource(r => r.AddService(settings.Identity.Name)));
         }
 
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, PeerVaultJsonContext.Default));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddApiKeyAuthentication(builder.Configuration);
@@ -90,6 +95,7 @@ public static partial class NodeApplication
         services.AddSingleton<NodeTracing>();
         services.AddSingleton(settings.Identity);
         services.AddSingleton(settings.Keys);
+        services.AddSingleton(settings.Keys.Ids);
 
         // Storage.
         services.AddSingleton(new BlobStore(settings.DataDirectory));
@@ -101,15 +107,31 @@ public static partial class NodeApplication
         services.AddHostedService<StorageWatch>();
 
         // The peer network.
-        services.AddSingleton(sp => new Handshake(settings.Identity, settings.AuthToken, time, new ReplayCache(time, Handshake.MaxClockSkew)));
+        services.AddSingleton(sp => new Handshake(settings.Identity, settings.Keys.Ids, settings.AuthToken, time, new ReplayCache(time, Handshake.MaxClockSkew)));
         services.AddSingleton<PeerConnections>();
         services.AddHostedService(sp => sp.GetRequiredService<PeerConnections>());
+        services.AddSingleton<PeerClocks>();
+        services.AddHostedService(sp => sp.GetRequiredService<PeerClocks>());
 
         // The cluster.
         services.AddSingleton(sp => new HybridClock(time, settings.Identity.Id, settings.Cluster.MaxClockSkew));
-        services.AddSingleton(sp => new MemberTable(
-            new Member(settings.Identity.Id, settings.Identity.Name, null, 0, life.Incarnation, life.JoinedAt, MemberState.Alive, time.GetUtcNow(), null, IsSelf: true),
-            time));
+        var memberFile = new MemberFile(settings.DataDirectory);
+        services.AddSingleton(memberFile);
+        services.AddSingleton<ClusterReadiness>();
+        services.AddSingleton(sp =>
+        {
+            var table = new MemberTable(
+                new Member(settings.Identity.Id, settings.Identity.Name, null, 0, life.Incarnation, life.JoinedAt, MemberState.Alive, time.GetUtcNow(), null, IsSelf: true),
+                time);
+
+            // Every member the last run knew, unreachable until dialed: placement spans the whole cluster from the start.
+            foreach (var known in memberFile.Load(settings.Identity.Id))
+            {
+                table.Merge(known, observedHost: null);
+            }
+
+            return table;
+        });
         services.AddSingleton<PlacementMap>();
         services.AddSingleton<MembershipService>();
         services.AddHostedService(sp => sp.GetRequiredService<MembershipService>());
@@ -127,7 +149,10 @@ public static partial class NodeApplication
         services.AddHostedService(sp => sp.GetRequiredService<Scrubber>());
         services.AddSingleton<Maintenance>();
         services.AddHostedService(sp => sp.GetRequiredService<Maintenance>());
-        services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage");
+        services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage").AddCheck<ClusterReadinessCheck>("cluster").AddCheck<ClockHealthCheck>("clock");
+
+        // The S3 endpoint (S3_PORT): a translation layer over the same coordinator.
+        builder.AddS3(settings.S3);
 
         var app = builder.Build();
         // Resolved now so the container owns the lock and releases it when the application is disposed.
@@ -158,6 +183,8 @@ public static partial class NodeApplication
         LogStarting(logger, settings.Identity.Name, settings.Identity.Id.ToString("N"), settings.DataDirectory, settings.Keys.Current.KeyId, life.Incarnation, removed);
         app.Lifetime.ApplicationStarted.Register(() => LogServing(logger, settings.Identity.Name, string.Join(", ", app.Urls)));
 
+        // S3 requests (their own port) authenticate with SigV4 and answer S3's XML errors.
+        app.MapS3(settings.S3);
         app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -180,7 +207,7 @@ public static partial class NodeApplication
         logging.AddFilter<ConsoleLoggerProvider>("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeName} serving its HTTP API on {Urls}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeName} serving its HTTP API and S3 on {Urls}")]
     private static partial void LogServing(ILogger logger, string nodeName, string urls);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using PeerVault.Node.Api;
+using PeerVault.Node.Api.S3;
 using PeerVault.Node.Cluster;
 using PeerVault.Node.Cluster.Membership;
 using PeerVault.Node.Net;
@@ -24,6 +25,7 @@ public sealed class NodeSettings
     public const string ReplicasVariable = "PEERVAULT_REPLICAS";
     public const string WriteQuorumVariable = "PEERVAULT_WRITE_QUORUM";
     public const string MaxClockSkewVariable = "PEERVAULT_MAX_CLOCK_SKEW_SECONDS";
+    public const string ClockOffsetWarnVariable = "PEERVAULT_CLOCK_OFFSET_WARN_SECONDS";
     public const string SyncIntervalVariable = "PEERVAULT_SYNC_INTERVAL_SECONDS";
     public const string DeadAfterVariable = "PEERVAULT_DEAD_AFTER_SECONDS";
     public const string TombstoneGraceVariable = "PEERVAULT_TOMBSTONE_GRACE_SECONDS";
@@ -41,6 +43,12 @@ public sealed class NodeSettings
     public const string StorageProbeVariable = "PEERVAULT_STORAGE_PROBE_SECONDS";
     public const string ScrubIntervalVariable = "PEERVAULT_SCRUB_INTERVAL_SECONDS";
     public const string ScrubRateVariable = "PEERVAULT_SCRUB_BYTES_PER_SECOND";
+    public const string S3PortVariable = "S3_PORT";
+    public const string S3AccessKeyVariable = "PEERVAULT_S3_ACCESS_KEY";
+    public const string S3SecretKeyVariable = "PEERVAULT_S3_SECRET_KEY";
+    public const string S3RegionVariable = "PEERVAULT_S3_REGION";
+    public const string S3DomainVariable = "PEERVAULT_S3_DOMAIN";
+    public const string S3UploadMaxAgeVariable = "PEERVAULT_S3_UPLOAD_MAX_AGE_SECONDS";
 
     private const string TcpScheme = "tcp://";
 
@@ -61,6 +69,8 @@ public sealed class NodeSettings
     public required ApiOptions Api { get; init; }
 
     public required StorageOptions Storage { get; init; }
+
+    public S3Options S3 { get; init; } = new();
 
     /// <summary>Development fallbacks taken because a secret was not configured; logged as warnings at start.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
@@ -165,6 +175,7 @@ public sealed class NodeSettings
                 MaxConnectionsPerAddress = ReadInt(configuration, MaxConnectionsPerAddressVariable, new NetOptions().MaxConnectionsPerAddress, 1, 65535),
                 MaxConnections = ReadInt(configuration, MaxConnectionsVariable, new NetOptions().MaxConnections, 1, 65535),
                 MaxFramesPerSecond = ReadInt(configuration, MaxFramesPerSecondVariable, new NetOptions().MaxFramesPerSecond, 0, int.MaxValue),
+                ClockOffsetWarning = ReadSeconds(configuration, ClockOffsetWarnVariable, new NetOptions().ClockOffsetWarning),
             },
             Cluster = cluster,
             Membership = new MembershipOptions
@@ -179,9 +190,62 @@ public sealed class NodeSettings
                 ScrubInterval = ReadSeconds(configuration, ScrubIntervalVariable, new StorageOptions().ScrubInterval),
                 ScrubBytesPerSecond = ReadLong(configuration, ScrubRateVariable, new StorageOptions().ScrubBytesPerSecond),
             },
-            Api = new ApiOptions { MaxObjectBytes = ReadLong(configuration, MaxObjectBytesVariable, new ApiOptions().MaxObjectBytes), AdminKey = apiKey },
+            Api = new ApiOptions { MaxObjectBytes = ReadLong(configuration, MaxObjectBytesVariable, new ApiOptions().MaxObjectBytes), AdminKey = apiKey, S3AdminKey = ReadS3Pair(configuration) },
+            S3 = ReadS3(configuration),
             Warnings = warnings,
         };
+    }
+
+    /// <summary>The S3 endpoint: on only when <c>S3_PORT</c> is set.</summary>
+    private static S3Options ReadS3(IConfiguration configuration)
+    {
+        var defaults = new S3Options();
+        var port = string.IsNullOrWhiteSpace(configuration[S3PortVariable]) ? (int?)null : ReadInt(configuration, S3PortVariable, 0, 1, 65535);
+        var region = configuration[S3RegionVariable] is { Length: > 0 } configured ? configured.Trim() : defaults.Region;
+        if (region.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-')))
+        {
+            throw new NodeConfigurationException($"{S3RegionVariable} must be a region name such as us-east-1; got '{region}'.");
+        }
+
+        var domains = (configuration[S3DomainVariable] ?? string.Empty)
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(d => d.TrimStart('.').ToLowerInvariant())
+            .ToList();
+        return new S3Options
+        {
+            Port = port,
+            Region = region,
+            Domains = domains,
+            UploadMaxAge = ReadSeconds(configuration, S3UploadMaxAgeVariable, defaults.UploadMaxAge),
+        };
+    }
+
+    /// <summary>The admin S3 pair: both variables or neither; a secret of 16+ characters.</summary>
+    private static (string AccessKey, string SecretKey)? ReadS3Pair(IConfiguration configuration)
+    {
+        var access = configuration[S3AccessKeyVariable]?.Trim();
+        var secret = configuration[S3SecretKeyVariable]?.Trim();
+        if (string.IsNullOrEmpty(access) && string.IsNullOrEmpty(secret))
+        {
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(access) || string.IsNullOrEmpty(secret))
+        {
+            throw new NodeConfigurationException($"{S3AccessKeyVariable} and {S3SecretKeyVariable} go together: set both or neither.");
+        }
+
+        if (access.Length < 3 || access.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.')))
+        {
+            throw new NodeConfigurationException($"{S3AccessKeyVariable} must be 3 or more letters, digits, '-', '_' or '.'.");
+        }
+
+        if (secret.Length < ApiKeyRing.MinimumLength)
+        {
+            throw new NodeConfigurationException($"{S3SecretKeyVariable} must be at least {ApiKeyRing.MinimumLength} characters long.");
+        }
+
+        return (access, secret);
     }
 
     /// <summary>Every service-discovery entry with a <c>tcp</c> endpoint (not this node's), and every <c>host:port</c> in PEERVAULT_BOOTSTRAP.</summary>

@@ -118,7 +118,11 @@ public sealed class FrameConnection : IAsyncDisposable
         return frame;
     }
 
-    /// <summary>Sends one frame whose payload is <paramref name="head"/> followed by <paramref name="body"/>.</summary>
+    /// <summary>
+    /// Sends one frame whose payload is <paramref name="head"/> followed by <paramref name="body"/>.
+    /// <paramref name="cancellationToken"/> cancels the wait for the connection; once the frame is
+    /// being written it goes out whole.
+    /// </summary>
     /// <remarks>Both frame methods run on pooled builders: a frame that waits for the socket reuses a cached state machine instead of allocating one per frame.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteFrameAsync(FrameType type, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
@@ -149,7 +153,12 @@ public sealed class FrameConnection : IAsyncDisposable
                 _writer.Advance(length + FrameSealer.TagSize);
             }
 
-            var flush = await _writer.FlushAsync(cancellationToken);
+            // Never cancelled: a flush cut off mid-write would leave part of a sealed frame on the
+            // wire, and every frame after it would fail to open at the peer (found by the chaos
+            // harness: a client's timeout cancelled a fetch while its frames were being sent). A
+            // peer that stops reading is cut off by the idle timeout, which disposes the connection
+            // and ends this flush.
+            var flush = await _writer.FlushAsync(CancellationToken.None);
             if (flush.IsCompleted)
             {
                 throw new IOException("The connection is closed.");

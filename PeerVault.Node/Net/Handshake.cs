@@ -3,8 +3,15 @@ using PeerVault.Node.Security;
 
 namespace PeerVault.Node.Net;
 
-/// <summary>The other side of a finished handshake, and the sealing both sides now apply.</summary>
-public sealed record HandshakeResult(NodeIdentity Peer, bool IsDialer, FrameSealer Sealer);
+/// <summary>
+/// The other side of a finished handshake, the sealing both sides now apply, and a first
+/// measurement of the peer's clock against this node's (from the greetings' times).
+/// </summary>
+public sealed record HandshakeResult(NodeIdentity Peer, bool IsDialer, FrameSealer Sealer, ClockSample? ClockSample = null)
+{
+    /// <summary>The cluster keys the peer holds (it can work with this node: see <see cref="ClusterKeyIds.CanWorkWith"/>).</summary>
+    public ClusterKeyIds? PeerKeys { get; init; }
+}
 
 /// <summary>
 /// Mutual authentication over four frames, each with a read deadline, in which neither node says
@@ -13,17 +20,19 @@ public sealed record HandshakeResult(NodeIdentity Peer, bool IsDialer, FrameSeal
 /// <item>dialer → listener, <see cref="FrameType.HandshakeHello"/>: greeting(version, nonce_d, time)</item>
 /// <item>listener → dialer, <see cref="FrameType.HandshakeWelcome"/>: greeting(version, nonce_l, time) ‖
 ///   HMAC(k, "welcome" ‖ hello ‖ greeting) - the listener has proven the token, for this dialer's nonce</item>
-/// <item>dialer → listener, <see cref="FrameType.HandshakeProof"/>: AES-GCM(k_d, dialer identity) - only a
-///   token holder can seal it, under a key bound to both nonces, so it proves the token too</item>
-/// <item>listener → dialer, <see cref="FrameType.HandshakeAccept"/>: AES-GCM(k_l, listener identity), bound to the proof</item>
+/// <item>dialer → listener, <see cref="FrameType.HandshakeProof"/>: AES-GCM(k_d, dialer identity and cluster key ids) -
+///   only a token holder can seal it, under a key bound to both nonces, so it proves the token too</item>
+/// <item>listener → dialer, <see cref="FrameType.HandshakeAccept"/>: AES-GCM(k_l, listener identity and cluster key ids), bound to the proof</item>
 /// </list>
 /// k is derived from the auth token; k_d and k_l from k and the transcript of the two greetings. A
 /// proof is good for exactly one connection (both fresh nonces are in every key), a dialer's nonce is
 /// accepted once (replay cache) and only within <see cref="MaxClockSkew"/> of this node's clock. The
 /// frame keys for each direction are derived from the whole transcript. A peer speaking another
 /// protocol version is refused by name on both sides: the listener still answers with its greeting.
+/// So is a peer on another cluster key (neither node holds the other's current key id): the
+/// listener still sends its accept, so both sides can say which keys each holds.
 /// </summary>
-public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider time, ReplayCache replays)
+public sealed class Handshake(NodeIdentity self, ClusterKeyIds keys, AuthToken token, TimeProvider time, ReplayCache replays)
 {
     private const int MacSize = 32;
     private static readonly byte[] WelcomeLabel = "peervault/3 welcome"u8.ToArray();
@@ -40,7 +49,8 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
     public async Task<HandshakeResult> DialAsync(FrameConnection connection, string? expectedPeerName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var hello = HandshakeGreeting.Create(time).Encode();
+        var ourGreeting = HandshakeGreeting.Create(time);
+        var hello = ourGreeting.Encode();
         await connection.WriteFrameAsync(FrameType.HandshakeHello, hello, cancellationToken);
 
         byte[] welcome;
@@ -49,6 +59,7 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
             welcome = welcomeFrame.Payload.ToArray();
         }
 
+        var welcomed = time.GetUtcNow().ToUnixTimeMilliseconds();
         var greeting = HandshakeGreeting.Decode(welcome);
         if (welcome.Length != HandshakeGreeting.Size + MacSize)
         {
@@ -62,8 +73,8 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
         }
 
         CheckClock(greeting, "the listener");
-        using var keys = new HandshakeKeys(token.HandshakeKey, hello, welcome);
-        var proof = keys.Seal(DialerIdentityLabel, HandshakeIdentity.Encode(self), associated: []);
+        using var sealing = new HandshakeKeys(token.HandshakeKey, hello, welcome);
+        var proof = sealing.Seal(DialerIdentityLabel, HandshakeIdentity.Encode(self, keys), associated: []);
         await connection.WriteFrameAsync(FrameType.HandshakeProof, proof, cancellationToken);
 
         byte[] accept;
@@ -72,14 +83,18 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
             accept = acceptFrame.Payload.ToArray();
         }
 
-        var peer = HandshakeIdentity.Decode(keys.Open(ListenerIdentityLabel, accept, associated: proof, "The listener's identity"));
+        var (peer, peerKeys) = HandshakeIdentity.Decode(sealing.Open(ListenerIdentityLabel, accept, associated: proof, "The listener's identity"));
         CheckNotSelf(peer);
         if (expectedPeerName is not null && !string.Equals(expectedPeerName, peer.Name, StringComparison.Ordinal))
         {
             throw new PeerProtocolException(RejectReason.IdentityMismatch, $"Dialed '{expectedPeerName}' but the listener is '{peer.Name}'.");
         }
 
-        return new HandshakeResult(peer, IsDialer: true, keys.SealerForFrames(isDialer: true, proof, accept));
+        CheckClusterKeys(peer, peerKeys);
+
+        // The listener stamped its greeting between our hello and its arrival here: an NTP exchange.
+        var clock = ClockSample.FromExchange(ourGreeting.UnixMillis, greeting.UnixMillis, welcomed);
+        return new HandshakeResult(peer, IsDialer: true, sealing.SealerForFrames(isDialer: true, proof, accept), clock) { PeerKeys = peerKeys };
     }
 
     /// <summary>Runs the listener's side.</summary>
@@ -92,6 +107,7 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
             hello = helloFrame.Payload.ToArray();
         }
 
+        var helloArrived = time.GetUtcNow().ToUnixTimeMilliseconds();
         var ours = HandshakeGreeting.Create(time).Encode();
         HandshakeGreeting greeting;
         try
@@ -127,15 +143,22 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
             proof = proofFrame.Payload.ToArray();
         }
 
-        using var keys = new HandshakeKeys(token.HandshakeKey, hello, welcome);
-        var peer = HandshakeIdentity.Decode(keys.Open(DialerIdentityLabel, proof, associated: [], "The dialer's proof"));
-        var accept = keys.Seal(ListenerIdentityLabel, HandshakeIdentity.Encode(self), associated: proof);
+        // The dialer stamped its hello one way before it arrived here. Taking that way as half the
+        // welcome-proof round trip makes this an NTP exchange that began a round trip before the hello arrived.
+        var roundTrip = time.GetUtcNow().ToUnixTimeMilliseconds() - helloArrived;
+        var clock = ClockSample.FromExchange(helloArrived - roundTrip, greeting.UnixMillis, helloArrived);
+
+        using var sealing = new HandshakeKeys(token.HandshakeKey, hello, welcome);
+        var (peer, peerKeys) = HandshakeIdentity.Decode(sealing.Open(DialerIdentityLabel, proof, associated: [], "The dialer's proof"));
+        var accept = sealing.Seal(ListenerIdentityLabel, HandshakeIdentity.Encode(self, keys), associated: proof);
         await connection.WriteFrameAsync(FrameType.HandshakeAccept, accept, cancellationToken);
 
         // Checked only after the accept went out: a node that dialed its own address learns from
-        // the accept that it is talking to itself, and stops dialing it.
+        // the accept that it is talking to itself, and stops dialing it; a node on another cluster
+        // key learns which keys this one holds, and refuses by name too.
         CheckNotSelf(peer);
-        return new HandshakeResult(peer, IsDialer: false, keys.SealerForFrames(isDialer: false, proof, accept));
+        CheckClusterKeys(peer, peerKeys);
+        return new HandshakeResult(peer, IsDialer: false, sealing.SealerForFrames(isDialer: false, proof, accept), clock) { PeerKeys = peerKeys };
     }
 
     private async Task<Frame> ReadStepAsync(FrameConnection connection, FrameType expected, CancellationToken cancellationToken)
@@ -181,6 +204,15 @@ public sealed class Handshake(NodeIdentity self, AuthToken token, TimeProvider t
         if (peer.Id == self.Id || string.Equals(peer.Name, self.Name, StringComparison.Ordinal))
         {
             throw new PeerProtocolException(RejectReason.SelfConnection, $"Peer claims to be this node ({peer.Name}, {peer.Id:N}).");
+        }
+    }
+
+    /// <summary>Refuses a peer neither of which holds the other's current cluster key: its copies could never be opened here, nor ours there.</summary>
+    private void CheckClusterKeys(NodeIdentity peer, ClusterKeyIds peerKeys)
+    {
+        if (!keys.CanWorkWith(peerKeys))
+        {
+            throw new PeerProtocolException(RejectReason.ClusterKeyMismatch, $"{peer.Name} holds cluster key id {peerKeys}, this node holds {keys}: a node of another cluster, or one set up with the wrong PEERVAULT_CLUSTER_KEY.");
         }
     }
 

@@ -14,7 +14,7 @@ namespace PeerVault.Node.Net;
 /// </summary>
 internal sealed record HandshakeGreeting(ushort Version, byte[] Nonce, long UnixMillis)
 {
-    public const ushort CurrentVersion = 4;
+    public const ushort CurrentVersion = 5;
     public const int NonceSize = 32;
     public const int Size = 2 + NonceSize + 8;
 
@@ -57,13 +57,16 @@ internal sealed record HandshakeGreeting(ushort Version, byte[] Nonce, long Unix
 }
 
 /// <summary>
-/// Who a node is, as it says so inside a sealed handshake message: <c>[nodeId:16][nameLength:u8][name:utf8]</c>.
+/// Who a node is and which cluster keys it holds, as it says so inside a sealed handshake message:
+/// <c>[nodeId:16][nameLength:u8][name:utf8][keyCount:u8][keyId:8]×keyCount</c>, the current key id
+/// first. Key ids are public fingerprints, sealed here only because nothing identifying a node
+/// crosses before the token is proven.
 /// </summary>
 internal static class HandshakeIdentity
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static byte[] Encode(NodeIdentity identity)
+    public static byte[] Encode(NodeIdentity identity, ClusterKeyIds keys)
     {
         var name = Encoding.UTF8.GetBytes(identity.Name);
         if (name.Length > NodeIdentity.MaxNameBytes)
@@ -71,33 +74,67 @@ internal static class HandshakeIdentity
             throw new InvalidOperationException($"Node name is longer than {NodeIdentity.MaxNameBytes} bytes.");
         }
 
-        var bytes = new byte[16 + 1 + name.Length];
+        var ids = keys.All.Select(Convert.FromHexString).ToList();
+        if (ids.Count > ClusterKeyIds.MaxCount || ids.Any(id => id.Length != ClusterKey.KeyIdSize))
+        {
+            throw new InvalidOperationException($"A node says it holds 1 to {ClusterKeyIds.MaxCount} cluster keys, each named by {ClusterKey.KeyIdSize} bytes.");
+        }
+
+        var bytes = new byte[16 + 1 + name.Length + 1 + (ids.Count * ClusterKey.KeyIdSize)];
         identity.Id.TryWriteBytes(bytes, bigEndian: true, out _);
         bytes[16] = (byte)name.Length;
         name.CopyTo(bytes, 17);
+        var at = 17 + name.Length;
+        bytes[at++] = (byte)ids.Count;
+        foreach (var id in ids)
+        {
+            id.CopyTo(bytes, at);
+            at += id.Length;
+        }
+
         return bytes;
     }
 
-    public static NodeIdentity Decode(ReadOnlySpan<byte> payload)
+    public static (NodeIdentity Identity, ClusterKeyIds Keys) Decode(ReadOnlySpan<byte> payload)
     {
-        if (payload.Length < 17 || payload[16] > NodeIdentity.MaxNameBytes || payload.Length != 17 + payload[16])
+        if (payload.Length < 17 || payload[16] > NodeIdentity.MaxNameBytes || payload.Length < 17 + payload[16] + 1)
         {
             throw new PeerProtocolException(RejectReason.Malformed, "Handshake identity has a bad length.");
         }
 
+        var nameEnd = 17 + payload[16];
+        var keyCount = payload[nameEnd];
+        if (keyCount is 0 or > ClusterKeyIds.MaxCount || payload.Length != nameEnd + 1 + (keyCount * ClusterKey.KeyIdSize))
+        {
+            throw new PeerProtocolException(RejectReason.Malformed, $"Handshake identity must name 1 to {ClusterKeyIds.MaxCount} cluster key ids and nothing after them.");
+        }
+
+        string name;
         try
         {
-            var name = StrictUtf8.GetString(payload[17..]);
-            if (name.Length == 0 || name.Any(char.IsControl))
-            {
-                throw new PeerProtocolException(RejectReason.Malformed, "Handshake identity has an empty node name or one with control characters.");
-            }
-
-            return new NodeIdentity(new Guid(payload[..16], bigEndian: true), name);
+            name = StrictUtf8.GetString(payload[17..nameEnd]);
         }
         catch (DecoderFallbackException)
         {
             throw new PeerProtocolException(RejectReason.Malformed, "Handshake identity node name is not UTF-8.");
         }
+
+        if (name.Length == 0 || name.Any(char.IsControl))
+        {
+            throw new PeerProtocolException(RejectReason.Malformed, "Handshake identity has an empty node name or one with control characters.");
+        }
+
+        var ids = new List<string>(keyCount);
+        for (var i = 0; i < keyCount; i++)
+        {
+            ids.Add(Convert.ToHexStringLower(payload.Slice(nameEnd + 1 + (i * ClusterKey.KeyIdSize), ClusterKey.KeyIdSize)));
+        }
+
+        if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
+        {
+            throw new PeerProtocolException(RejectReason.Malformed, "Handshake identity names a cluster key id twice.");
+        }
+
+        return (new NodeIdentity(new Guid(payload[..16], bigEndian: true), name), new ClusterKeyIds(ids[0], ids[1..]));
     }
 }

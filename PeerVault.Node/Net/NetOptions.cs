@@ -16,6 +16,12 @@ public sealed record NetOptions
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A peer whose clock is surely further off this node's than this (<c>PEERVAULT_CLOCK_OFFSET_WARN_SECONDS</c>)
+    /// makes the node's health degraded, naming the peer and the offset.
+    /// </summary>
+    public TimeSpan ClockOffsetWarning { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Open peer connections (handshaking or established) from one IP address (<c>PEERVAULT_MAX_CONNECTIONS_PER_ADDRESS</c>).</summary>
     public int MaxConnectionsPerAddress { get; init; } = 32;
 

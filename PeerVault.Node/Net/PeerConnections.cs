@@ -17,6 +17,7 @@ namespace PeerVault.Node.Net;
 public sealed partial class PeerConnections(
     NetOptions options,
     NodeIdentity self,
+    ClusterKeyIds keys,
     Handshake handshake,
     NodeMetrics metrics,
     RefusalLog refusals,
@@ -247,6 +248,10 @@ public sealed partial class PeerConnections(
                 },
                 TaskScheduler.Default);
             LogConnected(session.Peer.Name, session.RemoteEndPoint?.ToString() ?? "?", session.IsDialer ? "outbound" : "inbound");
+            if (session.PeerKeys is { } peerKeys && !keys.ReadsBothWays(peerKeys))
+            {
+                LogRotationHalfDone(session.Peer.Name, peerKeys.ToString(), keys.ToString());
+            }
             SessionOpened?.Invoke(session);
         }
 
@@ -305,7 +310,10 @@ public sealed partial class PeerConnections(
 
         var reason = PeerProtocolException.ReasonOf(ex);
         metrics.HandshakeFailed(reason, ex is PeerProtocolException { IsFrameProblem: true });
-        refusals.Refused($"handshake-{direction}", remote, $"{reason}: {ex.Message}");
+
+        // Only a token holder gets this far, and it is a node set up wrong: its own line, not lost among strangers' refusals.
+        var kind = ex is PeerProtocolException { Reason: RejectReason.ClusterKeyMismatch } ? "handshake-cluster-key" : $"handshake-{direction}";
+        refusals.Refused(kind, remote, $"{reason}: {ex.Message}");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeName} listening for peers on TCP port {P2PPort}")]
@@ -313,6 +321,9 @@ public sealed partial class PeerConnections(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connected to peer {PeerName} at {RemoteEndPoint} ({Direction})")]
     private partial void LogConnected(string peerName, string remoteEndPoint, string direction);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Peer {PeerName} holds cluster key id {PeerKeys}, this node holds {Keys}: one of the two cannot open what the other seals now, so copies between them fail until the rotation is finished on every node (the new key current everywhere, the old one in PEERVAULT_PREVIOUS_CLUSTER_KEYS)")]
+    private partial void LogRotationHalfDone(string peerName, string peerKeys, string keys);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Peer {PeerName} silent for {Seconds} s; closing its connection")]
     private partial void LogSilentPeer(string peerName, double seconds);

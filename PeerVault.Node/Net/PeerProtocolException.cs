@@ -16,6 +16,7 @@ public enum RejectReason
     IdentityMismatch,
     SelfConnection,
     VersionMismatch,
+    ClusterKeyMismatch,
 }
 
 /// <summary>

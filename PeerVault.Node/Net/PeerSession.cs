@@ -74,14 +74,23 @@ public sealed partial class PeerSession : IAsyncDisposable
         _logger = logger;
         _time = time;
         Peer = handshake.Peer;
+        PeerKeys = handshake.PeerKeys;
         IsDialer = handshake.IsDialer;
         RemoteEndPoint = remote;
         ConnectedAt = time.GetUtcNow();
         _lastReceivedTicks = ConnectedAt.UtcTicks;
+        if (handshake.ClockSample is { } first)
+        {
+            ClockOffset.Add(first);
+        }
+
         connection.Seal(handshake.Sealer);
     }
 
     public NodeIdentity Peer { get; }
+
+    /// <summary>The cluster keys the peer said it holds at the handshake.</summary>
+    public ClusterKeyIds? PeerKeys { get; }
 
     public bool IsDialer { get; }
 
@@ -90,6 +99,9 @@ public sealed partial class PeerSession : IAsyncDisposable
     public DateTimeOffset ConnectedAt { get; }
 
     public DateTimeOffset LastReceived => new(Interlocked.Read(ref _lastReceivedTicks), TimeSpan.Zero);
+
+    /// <summary>How far the peer's wall clock is from this node's: first from the handshake, then from every heartbeat's round trip.</summary>
+    public ClockOffsetEstimator ClockOffset { get; } = new();
 
     /// <summary>Completes when the connection has ended, for whatever reason.</summary>
     public Task Completion => _completion.Task;
@@ -184,8 +196,10 @@ public sealed partial class PeerSession : IAsyncDisposable
         return SendStreamCoreAsync(new Envelope(NextId(), request.Envelope.Id, null, null, header), source, cancellationToken);
     }
 
-    /// <summary>Sends a ping; the peer's pong (or any frame) refreshes <see cref="LastReceived"/>.</summary>
-    public Task PingAsync(CancellationToken cancellationToken) => SendAsync(FrameType.Message, Outgoing(NextId(), replyTo: 0, new Ping()), cancellationToken);
+    /// <summary>Sends a ping; the peer's pong (or any frame) refreshes <see cref="LastReceived"/>, and the pong measures <see cref="ClockOffset"/>.</summary>
+    public Task PingAsync(CancellationToken cancellationToken) => SendAsync(FrameType.Message, Outgoing(NextId(), replyTo: 0, new Ping(UnixMillis())), cancellationToken);
+
+    private long UnixMillis() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     private static Envelope Outgoing(long id, long replyTo, PeerMessage body)
     {
@@ -309,16 +323,23 @@ public sealed partial class PeerSession : IAsyncDisposable
         {
             case FrameType.Message:
                 var message = Deserialize(frame);
-                if (message.ReplyTo != 0)
+                if (message.Body is Pong pong)
+                {
+                    if (ClockSample.FromExchange(pong.PingSentAt, pong.SentAt, UnixMillis()) is { } sample)
+                    {
+                        ClockOffset.Add(sample);
+                    }
+                }
+                else if (message.ReplyTo != 0)
                 {
                     if (_pending.TryGetValue(message.ReplyTo, out var waiter))
                     {
                         waiter.TrySetResult(new Reply(message, null));
                     }
                 }
-                else if (message.Body is Ping)
+                else if (message.Body is Ping ping)
                 {
-                    _ = SendQuietlyAsync(new Envelope(0, message.Id, null, null, new Pong()));
+                    _ = SendQuietlyAsync(new Envelope(0, message.Id, null, null, new Pong(ping.SentAt, UnixMillis())));
                 }
                 else
                 {

@@ -19,6 +19,21 @@ public sealed class ApiKeyEntry
     public string Key { get; set; } = string.Empty;
 
     public List<string> Scopes { get; set; } = [];
+
+    /// <summary>An S3 access key id for the same caller and scopes (optional; with <see cref="S3SecretKey"/>).</summary>
+    public string? S3AccessKey { get; set; }
+
+    /// <summary>The S3 secret access key that signs this caller's S3 requests (SigV4).</summary>
+    public string? S3SecretKey { get; set; }
+}
+
+/// <summary>An S3 key pair: the access key id a request names, the secret that signs it, and whose scopes it carries.</summary>
+public sealed record S3Credential(string Name, string AccessKey, string SecretKey, IReadOnlySet<string> Scopes)
+{
+    public ApiCaller Caller => new(Name, Scopes);
+
+    /// <summary>Never the secret.</summary>
+    public override string ToString() => $"{Name} ({AccessKey})";
 }
 
 /// <summary>
@@ -49,13 +64,20 @@ public sealed class ApiKeyRing
     public const int MinimumLength = 16;
 
     private readonly List<(string Name, byte[] Digest, IReadOnlySet<string> Scopes)> _keys;
+    private readonly Dictionary<string, S3Credential> _s3 = new(StringComparer.Ordinal);
 
-    public ApiKeyRing(string? adminKey, IEnumerable<KeyValuePair<string, ApiKeyEntry>> named, Action<string>? warn = null)
+    public ApiKeyRing(string? adminKey, IEnumerable<KeyValuePair<string, ApiKeyEntry>> named, Action<string>? warn = null, (string AccessKey, string SecretKey)? s3Admin = null)
     {
         var keys = new List<(string Name, byte[] Digest, IReadOnlySet<string> Scopes)>();
+        var every = new HashSet<string>(ApiScopes.All, StringComparer.Ordinal);
         if (!string.IsNullOrEmpty(adminKey))
         {
-            keys.Add(("admin", Digest(adminKey), new HashSet<string>(ApiScopes.All, StringComparer.Ordinal)));
+            keys.Add(("admin", Digest(adminKey), every));
+        }
+
+        if (s3Admin is { } pair)
+        {
+            _s3[pair.AccessKey] = new S3Credential("admin", pair.AccessKey, pair.SecretKey, every);
         }
 
         foreach (var (name, entry) in named ?? [])
@@ -68,10 +90,23 @@ public sealed class ApiKeyRing
             }
 
             keys.Add((name, Digest(entry.Key), scopes));
+            if (!string.IsNullOrEmpty(entry.S3AccessKey) || !string.IsNullOrEmpty(entry.S3SecretKey))
+            {
+                if (entry.S3AccessKey is not { Length: >= 3 } access || entry.S3SecretKey is not { Length: >= MinimumLength } secret || !_s3.TryAdd(access, new S3Credential(name, access, secret, scopes)))
+                {
+                    warn?.Invoke($"The S3 pair of API key '{name}' is ignored: it needs an access key that no other key uses and a secret of {MinimumLength}+ characters.");
+                }
+            }
         }
 
         _keys = keys;
     }
+
+    /// <summary>The S3 pair whose access key id this is (ids are not secret; the signature proves the secret).</summary>
+    public S3Credential? FindS3(string accessKey) => _s3.GetValueOrDefault(accessKey);
+
+    /// <summary>How many S3 pairs are in force.</summary>
+    public int S3Count => _s3.Count;
 
     public int Count => _keys.Count;
 

@@ -22,6 +22,9 @@ public sealed class KeyRing
 
     public ClusterKey Current { get; }
 
+    /// <summary>The ids of every key held, current first: what this node tells peers at the handshake.</summary>
+    public ClusterKeyIds Ids => ClusterKeyIds.Of(Current, _byId.Values.Where(k => k != Current));
+
     public EpochClock Epochs { get; }
 
     public bool TryGet(string keyId, out ClusterKey key) => _byId.TryGetValue(keyId, out key!);

@@ -27,6 +27,9 @@ public sealed record IndexEntry
 
     public bool Deleted { get; init; }
 
+    /// <summary>Headers, ETag and checksums the version was written with (null: none, as for every entry written before they existed).</summary>
+    public ObjectMetadata? Metadata { get; init; }
+
     /// <summary>Only in the index log: the key was handed to other replicas and dropped here.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Forgotten { get; init; }

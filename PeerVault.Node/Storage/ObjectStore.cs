@@ -216,7 +216,7 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
     public async Task<(ApplyOutcome Outcome, bool HadLive)> ApplyTombstoneAsync(IndexEntry tombstone)
     {
         ArgumentNullException.ThrowIfNull(tombstone);
-        var change = await ApplyChangeAsync(tombstone with { BlobId = null, Size = 0, SealedLength = 0 });
+        var change = await ApplyChangeAsync(tombstone with { BlobId = null, Size = 0, SealedLength = 0, Metadata = null });
         return (change.Outcome, change.Outcome == ApplyOutcome.Applied && change.Previous is { Deleted: false });
     }
 

@@ -25,6 +25,7 @@ public sealed partial class StorageHealth(BlobStore blobs, KeyIndex index, NodeI
 
     private readonly Lock _lock = new();
     private string? _problem;
+    private int _restores;
 
     /// <summary>Raised (off the lock) when the layout had to be recreated: local blobs may be missing and should be restored.</summary>
     public event Action? Restored;
@@ -46,12 +47,21 @@ public sealed partial class StorageHealth(BlobStore blobs, KeyIndex index, NodeI
 
     /// <summary>
     /// A write failed with <paramref name="exception"/>: checks the disk at once (the exception alone
-    /// does not say whether the disk or, say, a peer's stream failed). Returns whether the node can store.
+    /// does not say whether the disk or, say, a peer's stream failed). Returns false when the failure
+    /// was the storage's: the node cannot store, or it could again only because the check had to put a
+    /// vanished data directory back (the write that failed went to the directory that vanished, and
+    /// is lost; its client must be told to retry, not that the node failed).
     /// </summary>
     public bool ReportFault(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return exception is not (IOException or UnauthorizedAccessException) || Check();
+        if (exception is not (IOException or UnauthorizedAccessException))
+        {
+            return true;
+        }
+
+        var restoresBefore = Volatile.Read(ref _restores);
+        return Check() && Volatile.Read(ref _restores) == restoresBefore && exception is not DirectoryNotFoundException;
     }
 
     /// <summary>Probes the data directory, recreating its layout when it vanished; returns whether the node can store.</summary>
@@ -100,6 +110,7 @@ public sealed partial class StorageHealth(BlobStore blobs, KeyIndex index, NodeI
     /// <summary>Recreates what vanished; returns whether blobs may have been lost with it.</summary>
     private bool Restore()
     {
+        Interlocked.Increment(ref _restores);
         var blobsLost = !blobs.LayoutPresent;
         blobs.EnsureLayout();
         var nodeId = Path.Combine(blobs.Root, NodeIdFileName);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using PeerVault.Contracts;
 using PeerVault.Node.Api;
 using PeerVault.Node.Cluster;
 using PeerVault.Node.Storage;
@@ -40,7 +41,7 @@ public sealed class ObjectListingResultTests
         var written = await WriteAsync(page);
         var serialized = JsonSerializer.Serialize(
             new ObjectListing([.. entries.Select(e => new ObjectSummary(e.Key, e.BlobId!, e.Size, e.Version.ToString(), e.UpdatedAt))], next),
-            ApiJsonContext.Default.ObjectListing);
+            PeerVaultJsonContext.Default.ObjectListing);
 
         Assert.Equal(serialized, written);
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using PeerVault.Hosting;
 using PeerVault.Tests.Infrastructure;
 
 namespace PeerVault.Tests.AppHost;
@@ -48,6 +49,41 @@ public sealed class DashboardTelemetryTests
         {
             Assert.Equal(["demo", "node1", "node2", "node3"], trace.Services.Order(StringComparer.Ordinal));
         }
+
+        // Status polls are not what a person watches: the cluster health check keeps reading every
+        // node's /v1/cluster (every few seconds while starting, every 30 s once healthy) and the
+        // Cluster status command reads it on demand; none of them may start a trace of its own.
+        foreach (var node in new[] { "node1", "node2", "node3" })
+        {
+            var status = await app.ResourceCommands.ExecuteCommandAsync(node, NodeCommands.ClusterStatus, Ct);
+            Assert.True(status.Success, $"Cluster status of {node}: {status.Message}");
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(35), Ct);
+        var roots = RootNames(await dashboard.GetFromJsonAsync<JsonElement>("/api/telemetry/traces?limit=10000", Ct));
+        // A bare "GET" root is an HTTP call made outside any operation (the demo's reachability probes were).
+        var polls = roots.Where(r => r.Key.Contains("/v1/cluster", StringComparison.Ordinal) || r.Key.Contains("/health", StringComparison.Ordinal) || r.Key.Contains("/alive", StringComparison.Ordinal) || r.Key is "GET" or "HEAD").ToList();
+        Assert.True(polls.Count == 0, $"No trace may start at a status poll; traces by root: {string.Join(", ", roots.Select(r => $"{r.Key} x{r.Value}"))}");
+        Assert.True(roots.GetValueOrDefault("StoreFile") >= 21, $"The demo's stores are still there: {string.Join(", ", roots.Select(r => $"{r.Key} x{r.Value}"))}");
+    }
+
+    /// <summary>How many traces start at each root span name ("service: name").</summary>
+    private static Dictionary<string, int> RootNames(JsonElement answer)
+    {
+        var roots = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var resourceSpans in answer.GetProperty("data").GetProperty("resourceSpans").EnumerateArray())
+        {
+            foreach (var span in resourceSpans.GetProperty("scopeSpans").EnumerateArray().SelectMany(s => s.GetProperty("spans").EnumerateArray()))
+            {
+                if (!span.TryGetProperty("parentSpanId", out var parent) || string.IsNullOrEmpty(parent.GetString()))
+                {
+                    var name = span.GetProperty("name").GetString()!;
+                    roots[name] = roots.GetValueOrDefault(name) + 1;
+                }
+            }
+        }
+
+        return roots;
     }
 
     /// <summary>Groups the spans of every trace whose root is the demo's StoreFile span, with the services each crossed.</summary>

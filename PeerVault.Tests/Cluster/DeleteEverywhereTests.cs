@@ -16,14 +16,15 @@ public sealed class DeleteEverywhereTests
     [Fact]
     public async Task A_delete_through_a_node_that_missed_the_put_or_is_not_in_the_placement_removes_the_key_from_every_node()
     {
-        // R=2 on three nodes: each key has a node outside its placement.
-        await using var cluster = await ClusterApp.StartAsync(new ClusterAppOptions().With("PEERVAULT_REPLICAS", "2"));
+        // R=2 on three nodes: each key has a node outside its placement. W=1, so a key placed on node2
+        // and another node is still acknowledged (by the other) while node2 is down.
+        await using var cluster = await ClusterApp.StartAsync(new ClusterAppOptions().With("PEERVAULT_REPLICAS", "2").With("PEERVAULT_WRITE_QUORUM", "1"));
         var deleted = new List<(Written Written, string DeletedThrough, string Why)>();
 
-        // node2 is down while these keys are written, and dead (out of placement) to the others: R=2 is node1 and node3.
+        // node2 is down while these keys are written; it stays placed, so those placed on it miss it.
         await cluster.StopAsync("node2");
-        await cluster.WaitUntilSeesAsync("node1", ["node2"], Seen.Dead);
-        await cluster.WaitUntilSeesAsync("node3", ["node2"], Seen.Dead);
+        await cluster.WaitUntilSeesAsync("node1", ["node2"], Seen.Down);
+        await cluster.WaitUntilSeesAsync("node3", ["node2"], Seen.Down);
         var missed = new List<Written>();
         for (var i = 0; i < 10; i++)
         {

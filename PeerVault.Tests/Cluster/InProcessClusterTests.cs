@@ -71,6 +71,30 @@ public sealed class InProcessClusterTests
     }
 
     [Fact]
+    public async Task A_replica_filled_by_anti_entropy_answers_with_the_content_type_and_etag_the_object_was_written_with()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        using (var body = new ByteArrayContent("<svg/>"u8.ToArray()))
+        {
+            body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/svg+xml");
+            using var stored = await cluster["node1"].Http.PutAsync("/v1/objects/typed.svg", body, Ct);
+            Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
+        }
+
+        using var directory = new TempDirectory();
+        await using var late = await TestNode.StartAsync("node3", directory.Path, cluster.Secrets, cluster.Nodes.Select(n => n.P2PPort));
+        await late.WaitForPeersAsync(2);
+        await Poll.UntilAsync(() => late.Store.TryGetLocal("typed.svg", out _), "node3 holds typed.svg");
+
+        // Served from node3's own repaired copy, with the headers the writer gave.
+        Assert.True(late.Store.Index.TryGet("typed.svg", out var repaired));
+        Assert.Equal("image/svg+xml", repaired.Metadata?.ContentType);
+        using var response = await late.Http.GetAsync("/v1/objects/typed.svg", Ct);
+        Assert.Equal("local", response.Headers.GetValues("X-PeerVault-Served-By").Single());
+        Assert.Equal("image/svg+xml", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task A_delete_through_one_node_removes_the_object_everywhere()
     {
         await using var cluster = await TestCluster.StartAsync(3);

@@ -16,19 +16,22 @@ public sealed class QuorumFailureTests
     private const string WriteQuorumProblem = "https://peervault.dev/problems/write-quorum";
 
     [Fact]
-    public async Task A_put_and_a_delete_with_two_of_three_replicas_down_answer_503_and_name_the_replicas_that_failed()
+    public async Task A_put_and_a_delete_with_two_of_three_replicas_down_answer_503_write_nothing_and_name_the_replicas_that_failed()
     {
         await using var cluster = await TestCluster.StartAsync(3);
         var node1 = cluster.Nodes[0];
         await node1.Http.PutObjectAsync("quorum/existing", "stored while all were up"u8.ToArray());
         await StopAsync(cluster, "node2", "node3");
 
+        // One of three replicas cannot say which version the key has (a write must hear from R - W + 1
+        // = 2 first), so the write is refused before anything is applied, naming who did not answer.
         var put = await node1.Http.PutObjectAsync("quorum/new", "written with one replica"u8.ToArray(), HttpStatusCode.ServiceUnavailable);
 
         Assert.Equal(WriteQuorumProblem, put.GetProperty("type").GetString());
-        Assert.Equal(1, put.GetProperty("acknowledged").GetInt32());
+        Assert.Equal(0, put.GetProperty("acknowledged").GetInt32());
         Assert.Equal(2, put.GetProperty("required").GetInt32());
-        Assert.Equal(["node1"], put.Replicas());
+        Assert.Empty(put.Replicas());
+        Assert.False(node1.Store.Index.TryGet("quorum/new", out _));
         var failures = put.GetProperty("failures").EnumerateArray().Select(f => f.GetString()!).ToList();
         Assert.Equal(2, failures.Count);
         Assert.Contains(failures, f => f.Contains("node2", StringComparison.Ordinal));
@@ -39,11 +42,11 @@ public sealed class QuorumFailureTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var delete = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
         Assert.Equal(WriteQuorumProblem, delete.GetProperty("type").GetString());
-        Assert.Equal(1, delete.GetProperty("acknowledged").GetInt32());
+        Assert.Equal(0, delete.GetProperty("acknowledged").GetInt32());
         Assert.Equal(2, delete.GetProperty("required").GetInt32());
 
-        // Which replicas did not take the tombstone, and why, as a write's problem says.
-        Assert.Equal(["node1"], delete.Replicas());
+        // Which replicas could not be heard from, and why, as a write's problem says.
+        Assert.Empty(delete.Replicas());
         var deleteFailures = delete.GetProperty("failures").EnumerateArray().Select(f => f.GetString()!).ToList();
         Assert.Equal(2, deleteFailures.Count);
         Assert.Contains(deleteFailures, f => f.StartsWith("node2: ", StringComparison.Ordinal));

@@ -6,7 +6,7 @@ namespace PeerVault.Tests.Hosting;
 [Trait("Category", "Distributed")]
 public sealed class NodeProcessTests
 {
-    private static Dictionary<string, string?> Environment(string name, ClusterSecrets? secrets, string dataDirectory, string bootstrap = "", string environment = "Production")
+    internal static Dictionary<string, string?> Environment(string name, ClusterSecrets? secrets, string dataDirectory, string bootstrap = "", string environment = "Production")
     {
         var variables = new Dictionary<string, string?>
         {

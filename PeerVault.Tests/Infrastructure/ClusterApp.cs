@@ -282,7 +282,7 @@ public sealed class ClusterApp : IAsyncDisposable
         }
 
         IResourceBuilder<ParameterResource> Parameter(string name) => builder.CreateResourceBuilder(builder.Resources.OfType<ParameterResource>().Single(p => p.Name == name));
-        var secrets = new PeerVaultSecrets(Parameter("cluster-key"), Parameter("auth-token"), Parameter("api-key"));
+        var secrets = new PeerVaultSecrets(Parameter("cluster-key"), Parameter("auth-token"), Parameter("api-key"), Parameter("s3-access-key"), Parameter("s3-secret-key"));
         foreach (var (name, references) in options.LateNodes)
         {
             var node = builder.AddPeerVaultNode<Projects.PeerVault_Node>(name, secrets, Path.Combine(scope.DataRoot, name))

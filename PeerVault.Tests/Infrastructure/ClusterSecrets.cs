@@ -8,6 +8,9 @@ public sealed record ClusterSecrets(string ClusterKey, string AuthToken, string 
     public static ClusterSecrets Generate()
         => new(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
 
+    /// <summary>The id of the cluster key, as a node on these secrets says it at the handshake.</summary>
+    public PeerVault.Node.Security.ClusterKeyIds KeyIds => PeerVault.Node.Security.ClusterKeyIds.Of(PeerVault.Node.Security.ClusterKey.Parse(ClusterKey));
+
     /// <summary>The environment variables a node (or the demo) reads them from.</summary>
     public Dictionary<string, string?> Environment() => new()
     {

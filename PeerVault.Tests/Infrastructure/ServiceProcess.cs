@@ -29,6 +29,10 @@ public sealed class ServiceProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     public static ServiceProcess Start(string name, string project, IDictionary<string, string?> environment, string workingDirectory, params string[] arguments)
+        => StartDotnet(name, [SolutionPaths.ProjectAssembly(project), .. arguments], environment, workingDirectory);
+
+    /// <summary>Runs <c>dotnet</c> with <paramref name="arguments"/> (a build, a pack, a <c>dotnet run</c>), its output collected as lines.</summary>
+    public static ServiceProcess StartDotnet(string name, IEnumerable<string> arguments, IDictionary<string, string?> environment, string workingDirectory)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -37,7 +41,6 @@ public sealed class ServiceProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(SolutionPaths.ProjectAssembly(project));
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);

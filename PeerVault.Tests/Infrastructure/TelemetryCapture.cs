@@ -10,7 +10,7 @@ namespace PeerVault.Tests.Infrastructure;
 /// </summary>
 public sealed class TelemetryCapture : IDisposable
 {
-    private static readonly string[] Sources = ["PeerVault.Node", "PeerVault.DemoClient", "PeerVault.Tests", "Microsoft.AspNetCore", "System.Net.Http"];
+    private static readonly string[] Sources = ["PeerVault.Node", "PeerVault.Client", "PeerVault.DemoClient", "PeerVault.Tests", "Microsoft.AspNetCore", "System.Net.Http"];
 
     private readonly ActivityListener _activities;
     private readonly MeterListener _meters = new();

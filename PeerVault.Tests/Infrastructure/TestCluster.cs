@@ -18,7 +18,8 @@ public sealed class TestCluster : IAsyncDisposable
 
     public string Root => _directory.Path;
 
-    public static async Task<TestCluster> StartAsync(int size, ClusterSecrets? secrets = null, IDictionary<string, string?>? settings = null)
+    /// <summary>Starts <paramref name="size"/> nodes; <paramref name="clocks"/> may give a node (by name) its own wall clock.</summary>
+    public static async Task<TestCluster> StartAsync(int size, ClusterSecrets? secrets = null, IDictionary<string, string?>? settings = null, IReadOnlyDictionary<string, TimeProvider>? clocks = null)
     {
         var cluster = new TestCluster(secrets ?? ClusterSecrets.Generate());
         try
@@ -26,7 +27,7 @@ public sealed class TestCluster : IAsyncDisposable
             for (var i = 1; i <= size; i++)
             {
                 var name = $"node{i}";
-                var node = await TestNode.StartAsync(name, cluster._directory.Sub(name), cluster.Secrets, cluster.Nodes.Select(n => n.P2PPort), settings);
+                var node = await TestNode.StartAsync(name, cluster._directory.Sub(name), cluster.Secrets, cluster.Nodes.Select(n => n.P2PPort), settings, clocks?.GetValueOrDefault(name));
                 cluster.Nodes.Add(node);
             }
 

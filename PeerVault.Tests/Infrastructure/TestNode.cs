@@ -52,7 +52,8 @@ public sealed class TestNode : IAsyncDisposable
 
     public ObjectStore Store => Services.GetRequiredService<ObjectStore>();
 
-    public static async Task<TestNode> StartAsync(string name, string dataDirectory, ClusterSecrets secrets, IEnumerable<int>? bootstrapPorts = null, IDictionary<string, string?>? settings = null)
+    /// <summary>Starts a node; <paramref name="time"/> gives it its own wall clock (e.g. a <see cref="SkewedClock"/>).</summary>
+    public static async Task<TestNode> StartAsync(string name, string dataDirectory, ClusterSecrets secrets, IEnumerable<int>? bootstrapPorts = null, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -79,7 +80,7 @@ public sealed class TestNode : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
             builder.Logging.AddProvider(logs);
-        });
+        }, time);
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestNode(name, dataDirectory, app, logs, new Uri(address), configuration.GetValueOrDefault("PEERVAULT_API_KEY"));

@@ -21,7 +21,7 @@ public sealed class FuzzRegressionTests
     public async Task A_hello_from_the_far_future_is_refused_for_clock_skew()
     {
         await using var pair = await LoopbackPair.ConnectAsync();
-        var listener = new Handshake(new NodeIdentity(Guid.NewGuid(), "listener"), AuthToken.Parse("correct horse battery staple"), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
+        var listener = new Handshake(new NodeIdentity(Guid.NewGuid(), "listener"), ClusterKeyIds.Of(ClusterKey.Generate()), AuthToken.Parse("correct horse battery staple"), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
         var accept = listener.AcceptAsync(pair.Listener, Ct);
 
         var hello = new byte[2 + 32 + 8];

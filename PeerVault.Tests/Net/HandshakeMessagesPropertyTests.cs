@@ -28,26 +28,31 @@ public sealed class HandshakeMessagesPropertyTests
         });
     }
 
+    /// <summary>1 to 16 distinct cluster key ids (8 bytes each, as hex), the current one first.</summary>
+    private static readonly Gen<ClusterKeyIds> KeyIds = Gen.Byte.Array[ClusterKey.KeyIdSize].Array[1, ClusterKeyIds.MaxCount]
+        .Select(ids => ids.Select(Convert.ToHexStringLower).Distinct().ToList())
+        .Select(ids => new ClusterKeyIds(ids[0], ids[1..]));
+
     [Fact]
-    public void Any_node_identity_decodes_to_itself()
+    public void Any_node_identity_and_its_key_ids_decode_to_themselves()
     {
-        Gen.Select(Gen.Guid, NodeName).Sample((id, name) =>
+        Gen.Select(Gen.Guid, NodeName, KeyIds).Sample((id, name, keys) =>
         {
             var identity = new NodeIdentity(id, name);
 
-            Assert.Equal(identity, HandshakeIdentity.Decode(HandshakeIdentity.Encode(identity)));
+            Assert.Equal((identity, keys), HandshakeIdentity.Decode(HandshakeIdentity.Encode(identity, keys)));
         });
     }
 
     [Fact]
     public void Any_bytes_are_refused_as_an_identity_or_are_the_encoding_of_the_identity_they_decode_to()
     {
-        Gen.Select(Gen.Guid, NodeName, Gen.Byte.Array[0, 4], Gen.Int[0, 90]).Sample((id, name, noise, at) =>
+        Gen.Select(Gen.Guid, NodeName, KeyIds, Gen.Byte.Array[0, 9], Gen.Int[0, 220]).Sample((id, name, keys, noise, at) =>
         {
-            var bytes = HandshakeIdentity.Encode(new NodeIdentity(id, name)).ToList();
+            var bytes = HandshakeIdentity.Encode(new NodeIdentity(id, name), keys).ToList();
             bytes.InsertRange(Math.Min(at, bytes.Count), noise);
 
-            NodeIdentity decoded;
+            (NodeIdentity Identity, ClusterKeyIds Keys) decoded;
             try
             {
                 decoded = HandshakeIdentity.Decode(bytes.ToArray());
@@ -58,7 +63,7 @@ public sealed class HandshakeMessagesPropertyTests
                 return;
             }
 
-            Assert.Equal(bytes, HandshakeIdentity.Encode(decoded));
+            Assert.Equal(bytes, HandshakeIdentity.Encode(decoded.Identity, decoded.Keys));
         });
     }
 }

@@ -11,13 +11,16 @@ public sealed class HandshakeTests
     private static readonly AuthToken Token = AuthToken.Parse("correct horse battery staple");
     private static readonly NodeIdentity Alice = new(Guid.NewGuid(), "alice");
     private static readonly NodeIdentity Bob = new(Guid.NewGuid(), "bob");
+    private static readonly ClusterKey Key = ClusterKey.Generate();
+    private static readonly ClusterKey OtherKey = ClusterKey.Generate();
+    private static readonly ClusterKey ThirdKey = ClusterKey.Generate();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static Handshake Party(NodeIdentity self, AuthToken? token = null, TimeProvider? time = null, ReplayCache? replays = null)
+    private static Handshake Party(NodeIdentity self, AuthToken? token = null, TimeProvider? time = null, ReplayCache? replays = null, ClusterKeyIds? keys = null)
     {
         time ??= TimeProvider.System;
-        return new Handshake(self, token ?? Token, time, replays ?? new ReplayCache(time, Handshake.MaxClockSkew)) { StepTimeout = TimeSpan.FromSeconds(3) };
+        return new Handshake(self, keys ?? ClusterKeyIds.Of(Key), token ?? Token, time, replays ?? new ReplayCache(time, Handshake.MaxClockSkew)) { StepTimeout = TimeSpan.FromSeconds(3) };
     }
 
     /// <summary>Runs both sides; returns each side's result or failure.</summary>
@@ -89,11 +92,60 @@ public sealed class HandshakeTests
             {
                 ("alice's name", "alice"u8.ToArray()), ("bob's name", "bob"u8.ToArray()),
                 ("alice's id", Alice.Id.ToByteArray(bigEndian: true)), ("bob's id", Bob.Id.ToByteArray(bigEndian: true)),
-                ("the message", "payroll"u8.ToArray()),
+                ("the message", "payroll"u8.ToArray()), ("the cluster key id", Convert.FromHexString(Key.KeyId)),
             })
             {
                 Assert.True(bytes.AsSpan().IndexOf(needle) < 0, $"{what} crossed the wire in clear, {direction}");
             }
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_peer_on_another_cluster_key_is_refused_by_both_sides_each_naming_both_key_ids(bool aliceDials)
+    {
+        await using var pair = await LoopbackPair.ConnectAsync();
+        var alice = Party(Alice, keys: ClusterKeyIds.Of(Key));
+        var bob = Party(Bob, keys: ClusterKeyIds.Of(OtherKey, ThirdKey));
+        var (dial, accept) = await RunAsync(pair, aliceDials ? alice : bob, aliceDials ? bob : alice);
+
+        var atDialer = await Assert.ThrowsAsync<PeerProtocolException>(() => dial);
+        var atListener = await Assert.ThrowsAsync<PeerProtocolException>(() => accept);
+        Assert.Equal(RejectReason.ClusterKeyMismatch, atDialer.Reason);
+        Assert.Equal(RejectReason.ClusterKeyMismatch, atListener.Reason);
+        var (atAlice, atBob) = aliceDials ? (atDialer, atListener) : (atListener, atDialer);
+        Assert.StartsWith($"bob holds cluster key id {OtherKey.KeyId} (previous {ThirdKey.KeyId}), this node holds {Key.KeyId}", atAlice.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"alice holds cluster key id {Key.KeyId}, this node holds {OtherKey.KeyId} (previous {ThirdKey.KeyId})", atBob.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A rotation: the new key becomes current node by node, the old one kept in
+    /// PEERVAULT_PREVIOUS_CLUSTER_KEYS. Nodes connect while one of them holds the other's current key.
+    /// </summary>
+    [Theory]
+    [InlineData("new", "old", "old", "", true)]
+    [InlineData("old", "new", "new", "old", true)]
+    [InlineData("new", "old", "old", "new", true)]
+    [InlineData("new", "", "old", "third", false)]
+    public async Task During_a_rotation_nodes_connect_while_one_holds_the_others_current_key(string aliceCurrent, string alicePrevious, string bobCurrent, string bobPrevious, bool connect)
+    {
+        var named = new Dictionary<string, ClusterKey> { ["old"] = Key, ["new"] = OtherKey, ["third"] = ThirdKey };
+        ClusterKeyIds Keys(string current, string previous) => ClusterKeyIds.Of(named[current], previous.Length == 0 ? [] : [named[previous]]);
+        var aliceKeys = Keys(aliceCurrent, alicePrevious);
+        var bobKeys = Keys(bobCurrent, bobPrevious);
+        await using var pair = await LoopbackPair.ConnectAsync();
+        var (dial, accept) = await RunAsync(pair, Party(Alice, keys: aliceKeys), Party(Bob, keys: bobKeys));
+
+        if (connect)
+        {
+            Assert.Equal(bobKeys, (await dial).PeerKeys);
+            Assert.Equal(aliceKeys, (await accept).PeerKeys);
+        }
+        else
+        {
+            Assert.Equal(RejectReason.ClusterKeyMismatch, (await Assert.ThrowsAsync<PeerProtocolException>(() => dial)).Reason);
+            Assert.Equal(RejectReason.ClusterKeyMismatch, (await Assert.ThrowsAsync<PeerProtocolException>(() => accept)).Reason);
         }
     }
 
@@ -126,7 +178,7 @@ public sealed class HandshakeTests
         Assert.Contains("version 3", error.Message, StringComparison.Ordinal);
         using var answer = await pair.Dialer.ReadFrameAsync(Ct);
         Assert.Equal(FrameType.HandshakeWelcome, answer!.Type);
-        Assert.Equal(4, (answer.Payload.Span[0] << 8) | answer.Payload.Span[1]);
+        Assert.Equal(HandshakeGreeting.CurrentVersion, (answer.Payload.Span[0] << 8) | answer.Payload.Span[1]);
     }
 
     [Fact]
@@ -232,7 +284,7 @@ public sealed class HandshakeTests
     public async Task A_silent_dialer_is_dropped_at_the_step_deadline()
     {
         await using var pair = await LoopbackPair.ConnectAsync();
-        var listener = new Handshake(Bob, Token, TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew)) { StepTimeout = TimeSpan.FromMilliseconds(300) };
+        var listener = new Handshake(Bob, ClusterKeyIds.Of(Key), Token, TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew)) { StepTimeout = TimeSpan.FromMilliseconds(300) };
 
         var error = await Assert.ThrowsAsync<PeerProtocolException>(() => listener.AcceptAsync(pair.Listener, Ct));
         Assert.Equal(RejectReason.Timeout, error.Reason);

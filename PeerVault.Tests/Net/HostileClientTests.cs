@@ -57,7 +57,7 @@ public sealed class HostileClientTests
         using var client = new TcpClient();
         await client.ConnectAsync("127.0.0.1", node.P2PPort, Ct);
         await using var connection = new FrameConnection(client.GetStream());
-        var impostor = new Handshake(new NodeIdentity(Guid.NewGuid(), "impostor"), AuthToken.Parse("a guessed token, not the real one"), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
+        var impostor = new Handshake(new NodeIdentity(Guid.NewGuid(), "impostor"), ClusterKeyIds.Of(ClusterKey.Generate()), AuthToken.Parse("a guessed token, not the real one"), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
 
         var error = await Assert.ThrowsAsync<PeerProtocolException>(() => impostor.DialAsync(connection, null, Ct));
 

@@ -86,6 +86,28 @@ public sealed class StorageFaultTests
     }
 
     [Fact]
+    public async Task A_write_the_moment_the_data_directory_vanished_is_told_to_retry_never_answered_500()
+    {
+        // The default probe period: nothing has noticed the directory is gone when the write arrives.
+        using var directory = new TempDirectory("peervault-vanished");
+        await using var node = await TestNode.StartAsync("solo", directory.Sub("solo"), ClusterSecrets.Generate());
+        await node.Http.PutObjectAsync("before.bin", [1]);
+
+        RemoveAtOnce(node.DataDirectory);
+        using (var put = await node.Http.PutAsync("/v1/objects/first-after.bin", new ByteArrayContent([2]), Ct))
+        {
+            var problem = await put.Content.ReadAsStringAsync(Ct);
+            Assert.True(put.StatusCode == HttpStatusCode.ServiceUnavailable, $"PUT right after the directory vanished: {(int)put.StatusCode} {problem}");
+            Assert.Contains("storage-unavailable", problem, StringComparison.Ordinal);
+            Assert.NotNull(put.Headers.RetryAfter);
+        }
+
+        // The failed write's check put the directory back: the retry is stored.
+        await node.Http.PutObjectAsync("first-after.bin", [2]);
+        Assert.Equal([2], await node.Http.GetObjectAsync("first-after.bin"));
+    }
+
+    [Fact]
     public async Task A_data_directory_that_stops_taking_writes_makes_the_node_unready_until_it_takes_them_again()
     {
         await using var cluster = await TestCluster.StartAsync(2, settings: FastProbe);

@@ -9,7 +9,12 @@ public enum MemberState
     /// <summary>Not connected (yet, or any more); still placed, writes to it fail and are repaired later.</summary>
     Suspect,
 
-    /// <summary>Unreachable longer than the dead-after period: out of placement, its partitions re-replicated.</summary>
+    /// <summary>
+    /// Unreachable longer than the dead-after period. Still placed, like a suspect: moving its
+    /// partitions to whoever one node can still reach would let two sides of a partition each
+    /// acknowledge writes on replica sets the other never reads. An operator removes a member that
+    /// will not come back, and only then are its partitions re-replicated.
+    /// </summary>
     Dead,
 
     /// <summary>Taken out by an operator (or replaced by a node of the same name): never placed again.</summary>
@@ -33,8 +38,8 @@ public sealed record Member(
     DateTimeOffset? LastSeen,
     bool IsSelf)
 {
-    /// <summary>Whether placement may put data on it.</summary>
-    public bool IsPlaceable => State is MemberState.Alive or MemberState.Suspect;
+    /// <summary>Whether placement puts data on it: every member not removed, reachable or not.</summary>
+    public bool IsPlaceable => State is not MemberState.Removed;
 
     public string? Address => Host is null ? null : $"{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}";
 }

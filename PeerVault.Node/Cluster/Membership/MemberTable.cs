@@ -51,12 +51,13 @@ public sealed class MemberTable
         }
     }
 
-    /// <summary>Members placement may use (alive or suspect, self included), and how many are not removed.</summary>
+    /// <summary>Members placement uses (every one not removed, self included, reachable or not), and how many there are.</summary>
     public (IReadOnlyList<Member> Placeable, int Members) PlacementView()
     {
         lock (_lock)
         {
-            return ([.. _members.Values.Where(m => m.IsPlaceable)], _members.Values.Count(m => m.State != MemberState.Removed));
+            var placeable = _members.Values.Where(m => m.IsPlaceable).ToList();
+            return (placeable, placeable.Count);
         }
     }
 

@@ -12,8 +12,10 @@ namespace PeerVault.Node.Cluster.Membership;
 /// Keeps this node in the cluster: dials the bootstrap peers and then every member it learns of
 /// (at the address service discovery gives for its name when there is one, else at the address the
 /// member advertises), with exponential back-off; exchanges member lists with every connected peer
-/// on connect and every few seconds; declares members dead after a while unreachable; and records,
-/// every little while, that this node is alive (see <see cref="StaleData"/>).
+/// on connect and every few seconds; declares members dead after a while unreachable; keeps the
+/// member list on disk (<see cref="MemberFile"/>) for the next start; says when the node has heard
+/// from its cluster (<see cref="ClusterReadiness"/>); and records, every little while, that this
+/// node is alive (see <see cref="StaleData"/>).
 /// </summary>
 public sealed partial class MembershipService(
     MemberTable members,
@@ -22,6 +24,8 @@ public sealed partial class MembershipService(
     ClusterOptions options,
     MembershipOptions membershipOptions,
     NodeLife life,
+    MemberFile memberFile,
+    ClusterReadiness readiness,
     NodeIdentity self,
     TimeProvider time,
     ILogger<MembershipService> logger) : BackgroundService
@@ -35,6 +39,9 @@ public sealed partial class MembershipService(
     private readonly HashSet<string> _selfAddresses = new(StringComparer.Ordinal);
     private bool _removedReported;
 
+    // Until every bootstrap entry has resolved to this node alone, there may be a cluster to hear from.
+    private volatile bool _bootstrapElsewhere;
+
     /// <summary>Raised (on a pool thread) after a peer connected and the member lists were exchanged.</summary>
     public event Action<Member>? PeerJoined;
 
@@ -45,6 +52,8 @@ public sealed partial class MembershipService(
         members.UpdateSelf(m => m with { Host = membershipOptions.AdvertiseHost, Port = port });
         connections.SessionOpened += OnSessionOpened;
         connections.SessionClosed += session => members.MarkDisconnected(session.Peer.Id);
+        _bootstrapElsewhere = membershipOptions.Bootstrap.Count > 0;
+        UpdateAlone();
         return base.StartAsync(cancellationToken);
     }
 
@@ -57,6 +66,7 @@ public sealed partial class MembershipService(
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(request);
         MergeFrom(session, request.Members);
+        readiness.MarkHeard();
         return new MemberList(members.ToWire());
     }
 
@@ -88,6 +98,7 @@ public sealed partial class MembershipService(
             }
 
             await Task.WhenAll(connections.Connected.Select(session => ExchangeWithAsync(session, stoppingToken)));
+            SaveMembers();
             if (members.Self.State == MemberState.Removed && !_removedReported)
             {
                 _removedReported = true;
@@ -103,6 +114,7 @@ public sealed partial class MembershipService(
             var answer = await session.RequestAsync(new ExchangeMembers(members.ToWire()), options.RequestTimeout, cancellationToken);
             MergeFrom(session, answer.Members);
             members.MarkSeen(session.Peer.Id);
+            readiness.MarkHeard();
         }
         catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
@@ -124,7 +136,9 @@ public sealed partial class MembershipService(
         using var timer = new PeriodicTimer(DialTick, time);
         while (await WaitAsync(timer, stoppingToken))
         {
-            foreach (var target in await TargetsAsync(stoppingToken))
+            var targets = await TargetsAsync(stoppingToken);
+            UpdateAlone();
+            foreach (var target in targets)
             {
                 var state = _dials.GetOrAdd(target.Key, _ => new DialState());
                 if (state.InFlight || time.GetUtcNow() < state.NextAttempt)
@@ -143,10 +157,12 @@ public sealed partial class MembershipService(
     {
         var targets = new List<DialTarget>();
         var connected = connections.Connected.ToList();
+        var elsewhere = false;
         foreach (var bootstrap in membershipOptions.Bootstrap)
         {
             if (bootstrap.ServiceName is { } name && connected.Any(s => string.Equals(s.Peer.Name, name, StringComparison.Ordinal)))
             {
+                elsewhere = true;
                 continue;
             }
 
@@ -157,13 +173,19 @@ public sealed partial class MembershipService(
             }
             catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
+                elsewhere = true;
                 continue;
             }
 
             foreach (var address in addresses)
             {
                 var key = Key(address);
-                if (!_selfAddresses.Contains(key) && !(_peerAtAddress.TryGetValue(key, out var peer) && connections.TryGet(peer, out _)))
+                lock (_selfAddresses)
+                {
+                    elsewhere |= !_selfAddresses.Contains(key);
+                }
+
+                if (!IsSelfAddress(key) && !(_peerAtAddress.TryGetValue(key, out var peer) && connections.TryGet(peer, out _)))
                 {
                     targets.Add(new DialTarget(key, address.Host, address.Port, bootstrap.ServiceName));
                 }
@@ -185,7 +207,38 @@ public sealed partial class MembershipService(
             }
         }
 
+        _bootstrapElsewhere = elsewhere;
         return targets;
+    }
+
+    private bool IsSelfAddress(string key)
+    {
+        lock (_selfAddresses)
+        {
+            return _selfAddresses.Contains(key);
+        }
+    }
+
+    /// <summary>Alone: no other member known (not even from the last run) and no bootstrap peer but this node.</summary>
+    private void UpdateAlone()
+    {
+        if (!readiness.HasJoined && !_bootstrapElsewhere && members.Snapshot().All(m => m.IsSelf || m.State == MemberState.Removed))
+        {
+            readiness.MarkAlone();
+        }
+    }
+
+    /// <summary>Keeps the member list for the next start; best effort (a failing disk shows in health and writes).</summary>
+    private void SaveMembers()
+    {
+        try
+        {
+            memberFile.Save(members.ToWire().Where(m => m.Id != members.SelfId));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogMembersNotSaved(ex.Message);
+        }
     }
 
     private async Task DialAsync(DialTarget target, DialState state, CancellationToken stoppingToken)
@@ -237,6 +290,7 @@ public sealed partial class MembershipService(
     {
         await base.StopAsync(cancellationToken);
         life.RecordAlive(members.Self.Incarnation, time.GetUtcNow());
+        SaveMembers();
     }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
@@ -286,7 +340,7 @@ public sealed partial class MembershipService(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Member {Member} unreachable for {Seconds} s: declared dead; its partitions get new replicas")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Member {Member} unreachable for {Seconds} s: declared dead; it keeps its partitions (writes there need the other replicas) until it comes back or an operator removes it")]
     private partial void LogMemberDead(string member, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Member}, declared dead before, is back")]
@@ -294,6 +348,9 @@ public sealed partial class MembershipService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cannot reach peer {Peer} yet ({Error}); retrying with back-off")]
     private partial void LogDialFailed(string peer, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not keep the member list for the next start: {Error}")]
+    private partial void LogMembersNotSaved(string error);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Bootstrap address {Peer} is this node; not dialing it")]
     private partial void LogSkippingSelf(string peer);

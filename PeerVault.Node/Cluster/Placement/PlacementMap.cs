@@ -4,10 +4,12 @@ using PeerVault.Node.Storage;
 namespace PeerVault.Node.Cluster.Placement;
 
 /// <summary>
-/// Which members hold each partition: rendezvous hashing over the placeable members (alive or
-/// suspect; dead and removed ones are left out so their partitions get new replicas), R of them per
-/// partition, R capped at the number of members. Recomputed (for all 4096 partitions at once) only
-/// when membership changes.
+/// Which members hold each partition: rendezvous hashing over the members (all but removed ones,
+/// whether this node reaches them or not), R of them per partition, R capped at the number of
+/// members. Reachability never moves a partition: a member that is down or cut off keeps its
+/// partitions (writes there need W of the other placed replicas, and it is repaired when it comes
+/// back), so every node, on either side of a partition, agrees on where each key lives. Only a
+/// member joining or being removed moves partitions. Recomputed (all 4096 at once) on such a change.
 /// </summary>
 public sealed class PlacementMap(MemberTable members, ClusterOptions options)
 {
@@ -19,6 +21,39 @@ public sealed class PlacementMap(MemberTable members, ClusterOptions options)
 
     /// <summary>W in effect: the configured quorum, capped at <see cref="Replicas"/>.</summary>
     public int WriteQuorum => Math.Min(options.WriteQuorum, Replicas);
+
+    /// <summary>
+    /// Placed replicas a read must hear from (R - W + 1): any W replicas that acknowledged a write
+    /// and any read quorum share at least one member, so the newest version a read quorum holds is
+    /// at least as new as every acknowledged write.
+    /// </summary>
+    public int ReadQuorum => Replicas - WriteQuorum + 1;
+
+    /// <summary>Whether <paramref name="answered"/> holds a read quorum of every partition's replicas (a listing's complete answer).</summary>
+    public bool CoversEveryPartition(IReadOnlySet<Guid> answered)
+    {
+        ArgumentNullException.ThrowIfNull(answered);
+        var current = Current();
+        var quorum = current.Replicas - Math.Min(options.WriteQuorum, current.Replicas) + 1;
+        foreach (var replicas in current.Table)
+        {
+            var heard = 0;
+            foreach (var member in replicas)
+            {
+                if (answered.Contains(member.Id))
+                {
+                    heard++;
+                }
+            }
+
+            if (heard < Math.Min(quorum, replicas.Count))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public IReadOnlyList<Member> ReplicasOf(string key) => ReplicasOf(KeyPartition.Of(key));
 

@@ -43,11 +43,22 @@ public sealed class HybridClock(TimeProvider time, Guid node, TimeSpan maxSkew)
     public TimeSpan MaxSkew { get; } = maxSkew;
 
     /// <summary>A new version, newer than every version this clock has issued or observed.</summary>
-    public ObjectVersion Now()
+    public ObjectVersion Now() => NowAfter(ObjectVersion.Zero);
+
+    /// <summary>
+    /// A version for a write that replaces <paramref name="floor"/> (the newest version of the key
+    /// its replicas hold): newer than it and than every version this clock has issued or observed,
+    /// whatever the wall clock says. That is max(now, floor + 1 tick), as Garage's LWW registers take
+    /// max(now, old + 1): a clock behind the floor's stamps the floor's millisecond with the next
+    /// counter. The floor is not checked against <see cref="MaxSkew"/>: it was accepted by this node
+    /// or a replica already, and a write must be newer than what it replaces to take effect at all.
+    /// </summary>
+    public ObjectVersion NowAfter(ObjectVersion floor)
     {
         var physical = time.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_lock)
         {
+            Ratchet(floor);
             if (physical > _wall)
             {
                 _wall = physical;
@@ -79,15 +90,42 @@ public sealed class HybridClock(TimeProvider time, Guid node, TimeSpan maxSkew)
 
         lock (_lock)
         {
-            if (version.WallMs > _wall)
-            {
-                _wall = version.WallMs;
-                _counter = version.Counter;
-            }
-            else if (version.WallMs == _wall && version.Counter > _counter)
-            {
-                _counter = version.Counter;
-            }
+            Ratchet(version);
+        }
+    }
+
+    /// <summary>
+    /// Observes <paramref name="version"/> if it is within the skew allowed; returns whether it did.
+    /// For versions a peer only mentions (the ones it holds, in an anti-entropy comparison; the one it
+    /// asks for or collects): a far-future one is not followed here, and is refused where an entry
+    /// carrying it would be kept.
+    /// </summary>
+    public bool TryObserve(ObjectVersion version)
+    {
+        if (!IsAcceptable(version))
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            Ratchet(version);
+        }
+
+        return true;
+    }
+
+    /// <summary>Moves the clock's reading up to <paramref name="version"/>'s, if it is behind (under the lock).</summary>
+    private void Ratchet(ObjectVersion version)
+    {
+        if (version.WallMs > _wall)
+        {
+            _wall = version.WallMs;
+            _counter = version.Counter;
+        }
+        else if (version.WallMs == _wall && version.Counter > _counter)
+        {
+            _counter = version.Counter;
         }
     }
 

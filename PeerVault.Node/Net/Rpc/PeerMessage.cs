@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using PeerVault.Node.Storage;
 
 namespace PeerVault.Node.Net.Rpc;
 
@@ -36,8 +37,12 @@ public abstract record PeerMessage;
 public abstract record PeerRequest<TResponse> : PeerMessage
     where TResponse : PeerMessage;
 
-/// <summary>An index entry as it travels: the version in its text form, parsed and checked by the receiver.</summary>
-public sealed record WireEntry(string Key, string Version, string? BlobId, long Size, long SealedLength, bool Deleted, DateTimeOffset UpdatedAt);
+/// <summary>
+/// An index entry as it travels: the version in its text form, parsed and checked by the receiver;
+/// its <see cref="ObjectMetadata"/> (headers, ETag, checksums) when it has any. A node that predates
+/// metadata ignores the field and sends none, which reads as an entry without.
+/// </summary>
+public sealed record WireEntry(string Key, string Version, string? BlobId, long Size, long SealedLength, bool Deleted, DateTimeOffset UpdatedAt, ObjectMetadata? Metadata = null);
 
 /// <summary>A member as one node describes it to another.</summary>
 public sealed record WireMember(Guid Id, string Name, string? Host, int Port, long Incarnation, DateTimeOffset JoinedAt, bool Removed);
@@ -58,9 +63,14 @@ public sealed record PeerError(string Code, string Message) : PeerMessage
     public const string Unsupported = "unsupported";
 }
 
-public sealed record Ping : PeerRequest<Pong>;
+/// <summary>A heartbeat, carrying the sender's wall clock when it was sent (Unix milliseconds).</summary>
+public sealed record Ping(long SentAt) : PeerRequest<Pong>;
 
-public sealed record Pong : PeerMessage;
+/// <summary>
+/// The answer to a <see cref="Ping"/>: its <see cref="PingSentAt"/> echoed, and the answering
+/// node's wall clock (<see cref="SentAt"/>), from which the pinging node estimates the clock offset.
+/// </summary>
+public sealed record Pong(long PingSentAt, long SentAt) : PeerMessage;
 
 /// <summary>Gossip: here is every member I know; answer with every member you know.</summary>
 public sealed record ExchangeMembers(IReadOnlyList<WireMember> Members) : PeerRequest<MemberList>;

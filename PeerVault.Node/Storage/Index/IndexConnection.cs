@@ -11,7 +11,7 @@ namespace PeerVault.Node.Storage.Index;
 /// </summary>
 internal sealed class IndexConnection : IDisposable
 {
-    private const string Columns = "key, blob, size, sealed_length, version, updated_at, deleted";
+    private const string Columns = "key, blob, size, sealed_length, version, updated_at, deleted, meta";
 
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _get;
@@ -64,7 +64,8 @@ internal sealed class IndexConnection : IDisposable
                     sealed_length INTEGER NOT NULL,
                     version TEXT NOT NULL,
                     updated_at INTEGER NOT NULL,
-                    deleted INTEGER NOT NULL
+                    deleted INTEGER NOT NULL,
+                    meta TEXT
                 ) WITHOUT ROWID;
                 CREATE INDEX IF NOT EXISTS entries_by_partition ON entries (partition);
                 CREATE INDEX IF NOT EXISTS entries_by_blob ON entries (blob) WHERE blob IS NOT NULL;
@@ -78,12 +79,27 @@ internal sealed class IndexConnection : IDisposable
                 );
                 CREATE TABLE IF NOT EXISTS meta (name TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL);
                 """);
+            AddMetadataColumn(connection);
             return new IndexConnection(connection, generation);
         }
         catch
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A database created before entries carried <see cref="ObjectMetadata"/> gets the column (NULL
+    /// for every existing row: those entries have none), once, without rewriting anything.
+    /// </summary>
+    private static void AddMetadataColumn(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM pragma_table_info('entries') WHERE name = 'meta'";
+        if (command.ExecuteScalar() is null)
+        {
+            Execute(connection, "ALTER TABLE entries ADD COLUMN meta TEXT");
         }
     }
 
@@ -136,7 +152,7 @@ internal sealed class IndexConnection : IDisposable
     {
         var command = _connection.CreateCommand();
         command.CommandText = sql;
-        foreach (var name in new[] { "$a", "$b", "$c", "$d", "$e", "$f", "$g", "$h", "$n" })
+        foreach (var name in new[] { "$a", "$b", "$c", "$d", "$e", "$f", "$g", "$h", "$i", "$n" })
         {
             if (sql.Contains(name, StringComparison.Ordinal))
             {
@@ -169,6 +185,7 @@ internal sealed class IndexConnection : IDisposable
                 : throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"The index holds an unreadable version for '{reader.GetString(0)}'.")),
             UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
             Deleted = deleted,
+            Metadata = reader.IsDBNull(7) ? null : ObjectMetadata.Decode(reader.GetString(7)),
         };
     }
 

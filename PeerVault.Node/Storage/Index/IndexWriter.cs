@@ -21,10 +21,11 @@ internal sealed class IndexWriter : IDisposable
     {
         _connection = connection;
         _upsert = connection.Prepare("""
-            INSERT INTO entries (key, partition, blob, size, sealed_length, version, updated_at, deleted)
-            VALUES ($a, $b, $c, $d, $e, $f, $g, $h)
+            INSERT INTO entries (key, partition, blob, size, sealed_length, version, updated_at, deleted, meta)
+            VALUES ($a, $b, $c, $d, $e, $f, $g, $h, $i)
             ON CONFLICT (key) DO UPDATE SET partition = excluded.partition, blob = excluded.blob, size = excluded.size,
-                sealed_length = excluded.sealed_length, version = excluded.version, updated_at = excluded.updated_at, deleted = excluded.deleted
+                sealed_length = excluded.sealed_length, version = excluded.version, updated_at = excluded.updated_at, deleted = excluded.deleted,
+                meta = excluded.meta
             """);
         _delete = connection.Prepare("DELETE FROM entries WHERE key = $a");
         _savePartition = connection.Prepare("""
@@ -66,6 +67,7 @@ internal sealed class IndexWriter : IDisposable
         p[5].Value = entry.Version.ToString();
         p[6].Value = entry.UpdatedAt.ToUnixTimeMilliseconds();
         p[7].Value = entry.Deleted ? 1 : 0;
+        p[8].Value = (object?)entry.Metadata?.Encode() ?? DBNull.Value;
         _upsert.ExecuteNonQuery();
     }
 

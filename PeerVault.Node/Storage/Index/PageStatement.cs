@@ -16,7 +16,7 @@ internal sealed class PageStatement : IDisposable
     private readonly sqlite3 _database;
     private readonly sqlite3_stmt _statement;
 
-    /// <summary>Prepares <paramref name="sql"/>: key, blob, size, sealed_length, version, updated_at, deleted, with the start as ?1 and the limit as ?2.</summary>
+    /// <summary>Prepares <paramref name="sql"/>: key, blob, size, sealed_length, version, updated_at, deleted, meta, with the start as ?1 and the limit as ?2.</summary>
     public PageStatement(SqliteConnection connection, string sql)
     {
         _database = connection.Handle!;
@@ -61,6 +61,7 @@ internal sealed class PageStatement : IDisposable
                 : throw new InvalidDataException($"The index holds an unreadable version for '{key}'."),
             UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(raw.sqlite3_column_int64(_statement, 5)),
             Deleted = raw.sqlite3_column_int64(_statement, 6) != 0,
+            Metadata = ObjectMetadata.Decode(Text(7)),
         };
     }
 

@@ -7,8 +7,9 @@ namespace PeerVault.Tests.Cluster.Membership;
 
 /// <summary>
 /// A network cut between node1 and node2+node3, made with a <see cref="FaultProxy"/> on every
-/// directed pair: the minority cannot acknowledge writes (W=2) but keeps what it was given, the
-/// majority carries on, and once the cut heals every replica agrees on the newest version.
+/// directed pair: the minority cannot acknowledge writes (W=2) or serve reads (a read quorum is 2)
+/// but keeps what it was given, the majority carries on, and once the cut heals every replica
+/// agrees on the newest version.
 /// </summary>
 [Collection(nameof(AppHostSerial))]
 [Trait("Category", "Distributed")]
@@ -49,13 +50,25 @@ public sealed class PartitionTests
         var newest = await RefusedForLackOfQuorumAsync(cluster, "split/contested", newestContent);
         ClusterApp.Log($"during the cut: node1 refused {minorityFirst}; {newest}; node2 stored version {majorityWrite.Version}");
 
-        // The refused writes stay on node1, which (alone on its side) serves them.
-        var kept = await cluster.Http("node1").GetAsync("node1", "split/contested");
-        Assert.True(kept.Found && kept.Body.AsSpan().SequenceEqual(newestContent), $"node1 keeps the copy of its last refused write of 'split/contested' and serves it during the cut: {kept}");
-        var keptOnly = await cluster.Http("node1").GetAsync("node1", "split/minority-only");
-        Assert.True(keptOnly.Found && keptOnly.Body.AsSpan().SequenceEqual(minorityOnlyContent), $"node1 keeps its refused write of 'split/minority-only' and serves it during the cut: {keptOnly}");
+        // node1 alone hears from one of each key's three replicas, short of a read quorum (R - W + 1 = 2):
+        // it cannot tell whether the others acknowledged something newer, so it serves neither key,
+        // while the majority serves what it acknowledged.
+        foreach (var key in new[] { "split/contested", "split/minority-only" })
+        {
+            var refused = await cluster.Http("node1").GetAsync("node1", key);
+            Assert.True(refused.Status == HttpStatusCode.ServiceUnavailable, $"node1, cut off, must not serve '{key}' from its own copy alone: {refused}");
+        }
+
+        var majorityRead = await cluster.Http("node2").GetAsync("node2", "split/contested");
+        Assert.True(majorityRead.Found && majorityRead.ObjectId == majorityWrite.ObjectId, $"The majority serves the write it acknowledged during the cut: {majorityRead}");
         var majorityView = await cluster.Http("node2").GetAsync("node2", "split/minority-only");
         Assert.True(majorityView.Status == HttpStatusCode.NotFound, $"The majority never saw 'split/minority-only' during the cut: {majorityView}");
+
+        // node1 keeps the copies of the writes it refused (its index names their blobs), to be repaired once the cut heals.
+        var onNode1 = cluster.Disk("node1").Indexed("split/");
+        var keptContested = onNode1.GetValueOrDefault("split/contested");
+        var keptOnly = onNode1.GetValueOrDefault("split/minority-only");
+        Assert.True(keptContested is not null && keptOnly is not null && cluster.Disk("node1").Holds(keptContested) && cluster.Disk("node1").Holds(keptOnly), $"node1 keeps its refused writes: {string.Join(", ", onNode1)}");
 
         // The cut really held: nothing crossed it, and node1 is still alone.
         Assert.True(CrossingBytes(network) == forwardedAtHold, $"No byte may cross a held link: {network}");
@@ -70,9 +83,9 @@ public sealed class PartitionTests
         // Every replica converges on the newest write of each key: its blob on every disk, the losers' nowhere.
         var winners = new Dictionary<string, (string ObjectId, byte[] Content, string[] Losers)>(StringComparer.Ordinal)
         {
-            ["split/contested"] = (kept.ObjectId!, newestContent, [original.ObjectId, majorityWrite.ObjectId]),
+            ["split/contested"] = (keptContested!, newestContent, [original.ObjectId, majorityWrite.ObjectId]),
             ["split/majority-only"] = (majorityOnly.ObjectId, majorityOnly.Content, []),
-            ["split/minority-only"] = (keptOnly.ObjectId!, minorityOnlyContent, []),
+            ["split/minority-only"] = (keptOnly!, minorityOnlyContent, []),
         };
         var disagreement = new List<string>();
         await Eventually.UntilAsync(

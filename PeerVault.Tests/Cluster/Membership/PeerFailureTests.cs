@@ -23,12 +23,12 @@ public sealed class PeerFailureTests
         await using var node = await TestNode.StartAsync("node1", directory.Sub("node1"), secrets, settings: new Dictionary<string, string?> { ["PEERVAULT_WRITE_QUORUM"] = "1" });
 
         // A real peer (it knows the auth token) starts a 10 MiB replica, sends 1 MiB of it, and dies.
+        var self = new NodeIdentity(Guid.NewGuid(), "dying-peer");
         using (var client = new TcpClient())
         {
             await client.ConnectAsync("127.0.0.1", node.P2PPort, Ct);
             await using var connection = new FrameConnection(client.GetStream());
-            var self = new NodeIdentity(Guid.NewGuid(), "dying-peer");
-            var handshake = new Handshake(self, AuthToken.Parse(secrets.AuthToken), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
+            var handshake = new Handshake(self, secrets.KeyIds, AuthToken.Parse(secrets.AuthToken), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
             var result = await handshake.DialAsync(connection, "node1", Ct);
             connection.Seal(result.Sealer);
 
@@ -55,6 +55,14 @@ public sealed class PeerFailureTests
         Assert.Empty(node.Store.Blobs.EnumerateBlobs());
         using var health = await node.Http.GetAsync("/health", Ct);
         Assert.True(health.IsSuccessStatusCode);
+
+        // The dead peer stays placed (reachability never moves a partition) until an operator
+        // removes it; then node1 alone is the cluster again and takes writes.
+        using (var removed = await node.Http.DeleteAsync($"/v1/cluster/members/{self.Id:N}", Ct))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, removed.StatusCode);
+        }
+
         await node.Http.PutObjectAsync("after.txt", [1, 2, 3]);
     }
 

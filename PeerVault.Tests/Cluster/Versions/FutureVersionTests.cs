@@ -99,6 +99,47 @@ public sealed class FutureVersionTests
         Assert.Equal("overwritten by a client"u8.ToArray(), await node.Http.GetObjectAsync("skewed"));
     }
 
+    [Fact]
+    public async Task Versions_a_peer_only_names_move_the_clock_past_them_unless_they_are_too_far_ahead()
+    {
+        using var directory = new TempDirectory();
+        var secrets = ClusterSecrets.Generate();
+        await using var node = await TestNode.StartAsync("node1", directory.Sub("node1"), secrets, settings: new Dictionary<string, string?>
+        {
+            ["PEERVAULT_WRITE_QUORUM"] = "1",
+            ["PEERVAULT_MAX_CLOCK_SKEW_SECONDS"] = "300",
+        });
+        await using var peer = await FakePeer.ConnectAsync(node, secrets);
+
+        // Anti-entropy: the versions a peer says it holds. The day-ahead one does not stop the comparison.
+        var compared = peer.VersionAt(DateTimeOffset.UtcNow.AddSeconds(60));
+        var dayAhead = peer.VersionAt(DateTimeOffset.UtcNow.AddDays(1));
+        var partition = KeyPartition.Of("mentioned/compared");
+        var differ = await peer.Session.RequestAsync(new CompareEntries([partition], [new EntryVersion("mentioned/compared", compared)]), Reply, Ct);
+        Assert.Contains("mentioned/compared", differ.Wanted);
+        await AssertNextWriteIsAfterAsync(node, compared, "a version the peer holds, named in compare-entries");
+        differ = await peer.Session.RequestAsync(new CompareEntries([partition], [new EntryVersion("mentioned/compared", dayAhead)]), Reply, Ct);
+        Assert.Contains("mentioned/compared", differ.Wanted);
+
+        // A fetch names the version the peer wants; a tombstone collection the version it forgets.
+        var fetched = peer.VersionAt(DateTimeOffset.UtcNow.AddSeconds(90));
+        await Assert.ThrowsAsync<PeerRequestException>(() => peer.Session.RequestStreamAsync(new FetchObject("mentioned/fetched", fetched), Reply, Ct));
+        await AssertNextWriteIsAfterAsync(node, fetched, "a version named in fetch-object");
+        var forgotten = peer.VersionAt(DateTimeOffset.UtcNow.AddSeconds(120));
+        Assert.False((await peer.Session.RequestAsync(new ForgetIfVersion("mentioned/forgotten", forgotten), Reply, Ct)).Done);
+        await AssertNextWriteIsAfterAsync(node, forgotten, "a version named in forget-if-version");
+
+        // The day-ahead version was not followed.
+        var later = await node.Http.PutObjectAsync("mentioned/written", "after"u8.ToArray());
+        Assert.True(string.CompareOrdinal(later.GetProperty("version").GetString(), dayAhead) < 0, "The clock did not follow a version a day ahead");
+    }
+
+    private static async Task AssertNextWriteIsAfterAsync(TestNode node, string version, string what)
+    {
+        var written = (await node.Http.PutObjectAsync("mentioned/written", "after"u8.ToArray())).GetProperty("version").GetString()!;
+        Assert.True(string.CompareOrdinal(written, version) > 0, $"The write after {what} ({version}) is stamped {written}, not after it");
+    }
+
     private static async Task AssertRefusedAsync<T>(Func<Task<T>> send, string what)
     {
         T accepted;
@@ -137,7 +178,7 @@ public sealed class FutureVersionTests
             await client.ConnectAsync(IPAddress.Loopback, node.P2PPort, Ct);
             var connection = new FrameConnection(client.GetStream());
             var self = new NodeIdentity(Guid.NewGuid(), "peer-from-the-future");
-            var handshake = new Handshake(self, AuthToken.Parse(secrets.AuthToken), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
+            var handshake = new Handshake(self, secrets.KeyIds, AuthToken.Parse(secrets.AuthToken), TimeProvider.System, new ReplayCache(TimeProvider.System, Handshake.MaxClockSkew));
             var result = await handshake.DialAsync(connection, node.Name, Ct);
             connection.Seal(result.Sealer);
             var session = new PeerSession(connection, result, client.Client.RemoteEndPoint, TimeProvider.System, NullLogger.Instance);

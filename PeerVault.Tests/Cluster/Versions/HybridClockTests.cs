@@ -67,6 +67,53 @@ public sealed class HybridClockTests
 
         Assert.Equal(new ObjectVersion(wall + 1, 0, NodeA), next);
     }
+
+    [Fact]
+    public void A_write_stamped_after_a_floor_from_a_faster_clock_is_the_floor_plus_one_tick()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-29T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var clock = new HybridClock(time, NodeB, TimeSpan.FromMinutes(5));
+        var floor = new ObjectVersion(time.GetUtcNow().ToUnixTimeMilliseconds() + 20_000, 3, NodeA);
+
+        var stamped = clock.NowAfter(floor);
+
+        // NodeB > NodeA, but the order must not rest on the node id: the counter moves on.
+        Assert.Equal(new ObjectVersion(floor.WallMs, 4, NodeB), stamped);
+        Assert.True(clock.Now() > stamped, "the clock never issues a version at or below one it stamped");
+    }
+
+    [Fact]
+    public void A_write_stamped_after_an_older_floor_is_the_clock_reading()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-29T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var clock = new HybridClock(time, NodeA, TimeSpan.FromMinutes(5));
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        Assert.Equal(new ObjectVersion(now, 0, NodeA), clock.NowAfter(new ObjectVersion(now - 20_000, 9, NodeB)));
+        Assert.Equal(new ObjectVersion(now, 1, NodeA), clock.NowAfter(ObjectVersion.Zero));
+    }
+
+    [Fact]
+    public void A_floor_at_the_counter_limit_moves_the_stamp_to_the_next_millisecond()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-29T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var clock = new HybridClock(time, NodeA, TimeSpan.FromMinutes(5));
+        var floor = new ObjectVersion(time.GetUtcNow().ToUnixTimeMilliseconds() + 5, uint.MaxValue, NodeB);
+
+        Assert.Equal(new ObjectVersion(floor.WallMs + 1, 0, NodeA), clock.NowAfter(floor));
+    }
+
+    [Fact]
+    public void A_floor_beyond_the_allowed_skew_is_still_passed_so_the_write_replaces_it()
+    {
+        // Such a floor was accepted earlier by this node or a replica (its clock then agreed): a
+        // write stamped below it would be acknowledged and never read.
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-29T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var clock = new HybridClock(time, NodeA, TimeSpan.FromMinutes(5));
+        var floor = new ObjectVersion(time.GetUtcNow().ToUnixTimeMilliseconds() + 3_600_000, 0, NodeB);
+
+        Assert.True(clock.NowAfter(floor) > floor);
+    }
 }
 
 /// <summary>A wall clock that can be stepped back, as NTP does to a real one.</summary>

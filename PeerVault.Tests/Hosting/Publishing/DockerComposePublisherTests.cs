@@ -8,13 +8,15 @@ namespace PeerVault.Tests.Hosting.Publishing;
 [Trait("Category", "Publishing")]
 public sealed partial class DockerComposePublisherTests
 {
-    private static readonly string[] Variables = ["CLUSTER_KEY", "AUTH_TOKEN", "API_KEY", "DASHBOARD_BROWSER_TOKEN"];
+    private static readonly string[] Variables = ["CLUSTER_KEY", "AUTH_TOKEN", "API_KEY", "S3_ACCESS_KEY", "S3_SECRET_KEY", "DASHBOARD_BROWSER_TOKEN"];
 
     private static Dictionary<string, string> AllSet() => new()
     {
         ["CLUSTER_KEY"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         ["AUTH_TOKEN"] = "an-auth-token-of-thirty-two-chars",
         ["API_KEY"] = "an-api-key-of-thirty-two-characters",
+        ["S3_ACCESS_KEY"] = "0123456789abcdef0123",
+        ["S3_SECRET_KEY"] = "an-s3-secret-key-for-the-test",
         ["DASHBOARD_BROWSER_TOKEN"] = "a-browser-token",
     };
 
@@ -40,6 +42,7 @@ public sealed partial class DockerComposePublisherTests
     [InlineData("CLUSTER_KEY")]
     [InlineData("AUTH_TOKEN")]
     [InlineData("API_KEY")]
+    [InlineData("S3_SECRET_KEY")]
     [InlineData("DASHBOARD_BROWSER_TOKEN")]
     public async Task Docker_compose_refuses_the_file_while_a_secret_is_empty_and_says_how_to_make_one(string empty)
     {
@@ -95,18 +98,26 @@ public sealed partial class DockerComposePublisherTests
             Assert.Equal(name, Env("PEERVAULT_NODE_NAME"));
 
             var expose = Strings(node["expose"]);
-            Assert.Equal(["8080", "7000"], expose);
+            Assert.Equal(["8080", "7000", "9000"], expose);
             Assert.Equal("8080", Env("HTTP_PORTS"));
             Assert.Equal("7000", Env("P2P_PORT"));
+            Assert.Equal("9000", Env("S3_PORT"));
+            Assert.StartsWith("${S3_ACCESS_KEY:?", Env("PEERVAULT_S3_ACCESS_KEY"), StringComparison.Ordinal);
+            Assert.StartsWith("${S3_SECRET_KEY:?", Env("PEERVAULT_S3_SECRET_KEY"), StringComparison.Ordinal);
             foreach (var (peer, _) in nodes.Where(n => n.Key != name))
             {
                 Assert.Equal($"tcp://{peer}:7000", Env($"services__{peer}__tcp__0"));
                 Assert.Equal($"tcp://{peer}:7000", Env($"{peer.ToUpperInvariant()}_TCP"));
                 Assert.Equal($"http://{peer}:8080", Env($"services__{peer}__http__0"));
+                Assert.Equal($"http://{peer}:9000", Env($"services__{peer}__s3__0"));
             }
 
-            var port = Assert.Single(Strings(node["ports"]));
+            // The API and S3 are published to the host, on loopback only.
+            var ports = Strings(node["ports"]);
+            Assert.Equal(2, ports.Count);
+            var port = Assert.Single(ports, p => p.EndsWith(":8080", StringComparison.Ordinal));
             Assert.Matches(@"^127\.0\.0\.1:\d+:8080$", port);
+            Assert.Matches(@"^127\.0\.0\.1:\d+:9000$", Assert.Single(ports, p => p.EndsWith(":9000", StringComparison.Ordinal)));
             hostPorts.Add(port.Split(':')[1]);
 
             var volume = Assert.Single(Strings(node["volumes"]));
@@ -137,7 +148,8 @@ public sealed partial class DockerComposePublisherTests
         Assert.All(dependsOn, d => Assert.Equal("service_healthy", d.Value!["condition"]!.GetValue<string>()));
         Assert.Equal("no", demo["restart"]!.GetValue<string>());
         Assert.Equal("node3", demo["environment"]!["DEMO_TARGET"]!.GetValue<string>());
-        Assert.Equal("http://node3:8080", demo["environment"]!["services__node3__http__0"]!.GetValue<string>());
+        // The cluster's connection string: every node at its service name, the key from .env.
+        Assert.StartsWith("Endpoints=http://node1:8080,http://node2:8080,http://node3:8080;Key=${API_KEY:?", demo["environment"]!["ConnectionStrings__peervault"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Null(demo["healthcheck"]);
         Assert.Null(demo["ports"]);
     }

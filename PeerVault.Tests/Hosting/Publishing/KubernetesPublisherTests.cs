@@ -25,7 +25,7 @@ public sealed class KubernetesPublisherTests
         var (run, manifests) = await PublishAsync(directory);
 
         Assert.Equal(
-            ["Deployment/aspire-dashboard", "Job/demo", "PodDisruptionBudget/peervault", "Secret/peervault-parameters", "Service/aspire-dashboard", "Service/peervault", "Service/peervault-http", "StatefulSet/peervault"],
+            ["Deployment/aspire-dashboard", "Job/demo", "PodDisruptionBudget/peervault", "Secret/peervault-parameters", "Service/aspire-dashboard", "Service/peervault", "Service/peervault-http", "Service/peervault-s3", "StatefulSet/peervault"],
             manifests.Objects.Select(o => $"{o.Object.Kind}/{((IMetadata<V1ObjectMeta>)o.Object).Metadata.Name}").Order(StringComparer.Ordinal));
         Assert.Equal(3, manifests.Pods().Count());
         Assert.All(manifests.Pods(), p => Assert.Empty(RestrictedPodSecurity.Violations(p.Owner, p.Pod)));
@@ -69,12 +69,15 @@ public sealed class KubernetesPublisherTests
 
         var container = Assert.Single(set.Spec.Template.Spec.Containers);
         var ports = container.Ports.ToDictionary(p => p.Name, p => p.ContainerPort);
-        Assert.Equal(new Dictionary<string, int> { ["http"] = 8080, ["tcp"] = 7000 }, ports);
+        Assert.Equal(new Dictionary<string, int> { ["http"] = 8080, ["tcp"] = 7000, ["s3"] = 9000 }, ports);
         var env = Env(container);
         Assert.Equal("metadata.name", env["PEERVAULT_NODE_NAME"].ValueFrom.FieldRef.FieldPath);
         Assert.Equal($"{headless.Metadata.Name}:{ports["tcp"]}", env["PEERVAULT_BOOTSTRAP"].Value);
         Assert.DoesNotContain(env.Keys, k => k.StartsWith("services__", StringComparison.Ordinal) || k.StartsWith("NODE", StringComparison.Ordinal));
         Assert.Equal(ports["tcp"].ToString(System.Globalization.CultureInfo.InvariantCulture), env["P2P_PORT"].Value);
+        Assert.Equal(ports["s3"].ToString(System.Globalization.CultureInfo.InvariantCulture), env["S3_PORT"].Value);
+        Assert.Equal("s3-access-key", env["PEERVAULT_S3_ACCESS_KEY"].ValueFrom.SecretKeyRef.Key);
+        Assert.Equal("s3-secret-key", env["PEERVAULT_S3_SECRET_KEY"].ValueFrom.SecretKeyRef.Key);
         Assert.Equal("peervault-node:1.0.0", container.Image);
 
         var claim = Assert.Single(set.Spec.VolumeClaimTemplates);
@@ -95,6 +98,13 @@ public sealed class KubernetesPublisherTests
         Assert.Equal(set.Spec.Selector.MatchLabels, clients.Spec.Selector);
         var api = Assert.Single(clients.Spec.Ports);
         Assert.Equal((8080, "http"), (api.Port, api.TargetPort.Value));
+
+        // S3 clients reach every member through a Service of their own, on the S3 port.
+        var s3 = manifests.Named<V1Service>("peervault-s3");
+        Assert.Equal("ClusterIP", s3.Spec.Type);
+        Assert.Equal(set.Spec.Selector.MatchLabels, s3.Spec.Selector);
+        var s3Port = Assert.Single(s3.Spec.Ports);
+        Assert.Equal((9000, "s3"), (s3Port.Port, s3Port.TargetPort.Value));
     }
 
     [Fact]
@@ -105,12 +115,12 @@ public sealed class KubernetesPublisherTests
 
         var secret = manifests.Named<V1Secret>("peervault-parameters");
         Assert.Equal(
-            new Dictionary<string, string> { ["cluster-key"] = "${CLUSTER_KEY}", ["auth-token"] = "${AUTH_TOKEN}", ["api-key"] = "${API_KEY}", ["dashboard-browser-token"] = "${DASHBOARD_BROWSER_TOKEN}" },
+            new Dictionary<string, string> { ["cluster-key"] = "${CLUSTER_KEY}", ["auth-token"] = "${AUTH_TOKEN}", ["api-key"] = "${API_KEY}", ["s3-access-key"] = "${S3_ACCESS_KEY}", ["s3-secret-key"] = "${S3_SECRET_KEY}", ["dashboard-browser-token"] = "${DASHBOARD_BROWSER_TOKEN}" },
             secret.StringData);
         Assert.Null(secret.Data);
         var header = run.Read(SecretTemplate).Split('\n').TakeWhile(l => l.StartsWith('#')).ToList();
         Assert.Contains(header, l => l.Contains("export CLUSTER_KEY=\"$(openssl rand -hex 32)\"", StringComparison.Ordinal));
-        Assert.Contains(header, l => l.Contains($"envsubst '${{CLUSTER_KEY}} ${{AUTH_TOKEN}} ${{API_KEY}} ${{DASHBOARD_BROWSER_TOKEN}}' < {SecretTemplate} | kubectl apply -f -", StringComparison.Ordinal));
+        Assert.Contains(header, l => l.Contains($"envsubst '${{CLUSTER_KEY}} ${{AUTH_TOKEN}} ${{API_KEY}} ${{S3_ACCESS_KEY}} ${{S3_SECRET_KEY}} ${{DASHBOARD_BROWSER_TOKEN}}' < {SecretTemplate} | kubectl apply -f -", StringComparison.Ordinal));
 
         var container = Assert.Single(manifests.Named<V1StatefulSet>("peervault").Spec.Template.Spec.Containers);
         var env = Env(container);
@@ -141,13 +151,12 @@ public sealed class KubernetesPublisherTests
         Assert.Contains("dotnet PeerVault.Node.dll --probe", wait.Command[2], StringComparison.Ordinal);
         Assert.Equal(["http://peervault-0.peervault:8080/health", "http://peervault-1.peervault:8080/health", "http://peervault-2.peervault:8080/health"], wait.Command.Skip(4));
 
-        var env = Env(Assert.Single(pod.Containers));
-        for (var node = 1; node <= 3; node++)
-        {
-            Assert.Equal($"http://peervault-{node - 1}.peervault:8080", env[$"services__node{node}__http__0"].Value);
-            Assert.Equal($"tcp://peervault-{node - 1}.peervault:7000", env[$"services__node{node}__tcp__0"].Value);
-            Assert.Equal($"http://peervault-{node - 1}.peervault:8080", env[$"NODE{node}_HTTP"].Value);
-        }
+        // The cluster's connection string: every member at its pod name, the key spliced in from the Secret.
+        var container = Assert.Single(pod.Containers);
+        var env = Env(container);
+        Assert.Equal("Endpoints=http://peervault-0.peervault:8080,http://peervault-1.peervault:8080,http://peervault-2.peervault:8080;Key=$(PARAMETER_API_KEY)", env["ConnectionStrings__peervault"].Value);
+        Assert.Equal(("peervault-parameters", "api-key"), (env["PARAMETER_API_KEY"].ValueFrom.SecretKeyRef.Name, env["PARAMETER_API_KEY"].ValueFrom.SecretKeyRef.Key));
+        Assert.True(container.Env.ToList().FindIndex(e => e.Name == "PARAMETER_API_KEY") < container.Env.ToList().FindIndex(e => e.Name == "ConnectionStrings__peervault"));
 
         Assert.Equal("node3", env["DEMO_TARGET"].Value);
         Assert.Equal("peervault-democlient:1.0.0", Assert.Single(pod.Containers).Image);

@@ -21,8 +21,8 @@ internal static class PeerMessageGen
         .Select((id, name, host, port, incarnation, joined, removed) => new WireMember(id, name, host, port, incarnation, joined, removed));
 
     public static readonly Gen<PeerMessage> Message = Gen.OneOf<PeerMessage>(
-        Gen.Const<PeerMessage>(new Ping()),
-        Gen.Const<PeerMessage>(new Pong()),
+        Gen.Long.Select(PeerMessage (sent) => new Ping(sent)),
+        Gen.Select(Gen.Long, Gen.Long).Select(PeerMessage (pinged, sent) => new Pong(pinged, sent)),
         Gen.Select(Text, Text).Select(PeerMessage (code, message) => new PeerError(code, message)),
         Member.Array[0, 3].Select(PeerMessage (m) => new ExchangeMembers(m)),
         Member.Array[0, 3].Select(PeerMessage (m) => new MemberList(m)),
