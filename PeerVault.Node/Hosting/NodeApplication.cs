@@ -181,7 +181,7 @@ public static partial class NodeApplication
         // Nothing is in flight yet: every unreferenced blob is what an interrupted write left.
         var removed = store.Blobs.RemoveTemporaryFiles() + store.SweepUnreferencedBlobs(DateTimeOffset.MaxValue);
         LogStarting(logger, settings.Identity.Name, settings.Identity.Id.ToString("N"), settings.DataDirectory, settings.Keys.Current.KeyId, life.Incarnation, removed);
-        app.Lifetime.ApplicationStarted.Register(() => LogServing(logger, settings.Identity.Name, string.Join(", ", app.Urls)));
+        app.Lifetime.ApplicationStarted.Register(() => LogServingUrls(logger, settings.Identity.Name, app.Urls, settings.S3.Port));
 
         // S3 requests (their own port) authenticate with SigV4 and answer S3's XML errors.
         app.MapS3(settings.S3);
@@ -207,8 +207,24 @@ public static partial class NodeApplication
         logging.AddFilter<ConsoleLoggerProvider>("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeName} serving its HTTP API and S3 on {Urls}")]
+    /// <summary>Which address is the API and which is S3, as a reader of the console needs to know.</summary>
+    private static void LogServingUrls(ILogger logger, string nodeName, ICollection<string> urls, int? s3Port)
+    {
+        if (s3Port is not { } port)
+        {
+            LogServing(logger, nodeName, string.Join(", ", urls));
+            return;
+        }
+
+        var s3 = urls.Where(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Port == port).ToList();
+        LogServingWithS3(logger, nodeName, string.Join(", ", urls.Except(s3)), string.Join(", ", s3));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeName} serving its HTTP API on {Urls}")]
     private static partial void LogServing(ILogger logger, string nodeName, string urls);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeName} serving its HTTP API on {Urls} and S3 on {S3Urls}")]
+    private static partial void LogServingWithS3(ILogger logger, string nodeName, string urls, string s3Urls);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private static partial void LogSettingWarning(ILogger logger, string warning);

@@ -16,15 +16,17 @@ public sealed class DeleteEverywhereTests
     [Fact]
     public async Task A_delete_through_a_node_that_missed_the_put_or_is_not_in_the_placement_removes_the_key_from_every_node()
     {
-        // R=2 on three nodes: each key has a node outside its placement. W=1, so a key placed on node2
-        // and another node is still acknowledged (by the other) while node2 is down.
-        await using var cluster = await ClusterApp.StartAsync(new ClusterAppOptions().With("PEERVAULT_REPLICAS", "2").With("PEERVAULT_WRITE_QUORUM", "1"));
+        // R=3 on four nodes: each key has a node outside its placement. W=2, so a key placed on node2
+        // is still acknowledged by its two other replicas (which also answer the write's version
+        // question, a read quorum of R - W + 1 = 2) while node2 is down.
+        await using var cluster = await ClusterApp.StartAsync(new ClusterAppOptions { Nodes = 4 });
         var deleted = new List<(Written Written, string DeletedThrough, string Why)>();
 
         // node2 is down while these keys are written; it stays placed, so those placed on it miss it.
         await cluster.StopAsync("node2");
         await cluster.WaitUntilSeesAsync("node1", ["node2"], Seen.Down);
         await cluster.WaitUntilSeesAsync("node3", ["node2"], Seen.Down);
+        await cluster.WaitUntilSeesAsync("node4", ["node2"], Seen.Down);
         var missed = new List<Written>();
         for (var i = 0; i < 10; i++)
         {
@@ -32,7 +34,7 @@ public sealed class DeleteEverywhereTests
         }
 
         await cluster.StartAsync("node2");
-        await cluster.WaitUntilSeesAsync("node2", ["node1", "node3"]);
+        await cluster.WaitUntilSeesAsync("node2", ["node1", "node3", "node4"]);
         var node2 = cluster.Disk("node2");
         ClusterApp.Log($"node2 is back; anti-entropy has already brought it {missed.Count(w => node2.Holds(w.ObjectId))} of the {missed.Count} keys it missed");
         foreach (var written in missed)
@@ -47,7 +49,7 @@ public sealed class DeleteEverywhereTests
         {
             var written = await cluster.Http("node1").StoreAsync("node1", $"elsewhere/{i}", DemoFiles.RandomBytes(150 + i, seed: 800 + i));
             var placement = await cluster.Http("node1").PlacementAsync("node1", written.Key);
-            Assert.True(placement.Count == 2 && placement.All(cluster.Nodes.Contains), $"With R=2, '{written.Key}' is placed on two of node1..node3: node1 says [{string.Join(", ", placement)}]");
+            Assert.True(placement.Count == 3 && placement.All(cluster.Nodes.Contains), $"With R=3, '{written.Key}' is placed on three of node1..node4: node1 says [{string.Join(", ", placement)}]");
             var outsider = cluster.Nodes.Single(n => !placement.Contains(n));
             var answer = await cluster.Http(outsider).DeleteAsync(outsider, written.Key);
             Assert.True(answer.Status == HttpStatusCode.OK, $"DELETE '{written.Key}' through {outsider}, outside its placement [{string.Join(", ", placement)}], must reach the replicas and answer 200: {answer}");

@@ -8,8 +8,8 @@ namespace PeerVault.Tests.Cluster.Membership;
 /// <summary>
 /// A network cut between node1 and node2+node3, made with a <see cref="FaultProxy"/> on every
 /// directed pair: the minority cannot acknowledge writes (W=2) or serve reads (a read quorum is 2)
-/// but keeps what it was given, the majority carries on, and once the cut heals every replica
-/// agrees on the newest version.
+/// and writes nothing it refuses (it cannot learn the newest version, so it stamps none), the
+/// majority carries on, and once the cut heals every replica agrees on the majority's version.
 /// </summary>
 [Collection(nameof(AppHostSerial))]
 [Trait("Category", "Distributed")]
@@ -19,7 +19,7 @@ public sealed class PartitionTests
     private static readonly string[] Majority = ["node2", "node3"];
 
     [Fact]
-    public async Task A_minority_cut_off_from_the_rest_refuses_writes_keeps_its_copy_and_all_replicas_agree_on_the_newest_version_after_healing()
+    public async Task A_minority_cut_off_from_the_rest_refuses_writes_without_writing_them_and_all_replicas_agree_on_the_majoritys_version_after_healing()
     {
         await using var cluster = await ClusterApp.StartAsync(new ClusterAppOptions { ProxyEveryPair = true });
         var network = cluster.Network!;
@@ -44,11 +44,9 @@ public sealed class PartitionTests
         var minorityFirst = await RefusedForLackOfQuorumAsync(cluster, "split/contested", "written on node1 during the cut (first)"u8.ToArray());
         var majorityWrite = await cluster.Http("node2").StoreAsync("node2", "split/contested", "written on node2 during the cut"u8.ToArray());
         var majorityOnly = await cluster.Http("node3").StoreAsync("node3", "split/majority-only", "only the majority had this"u8.ToArray());
-        var minorityOnlyContent = "only node1 had this"u8.ToArray();
-        var minorityOnly = await RefusedForLackOfQuorumAsync(cluster, "split/minority-only", minorityOnlyContent);
-        var newestContent = "written on node1 during the cut, last of all"u8.ToArray();
-        var newest = await RefusedForLackOfQuorumAsync(cluster, "split/contested", newestContent);
-        ClusterApp.Log($"during the cut: node1 refused {minorityFirst}; {newest}; node2 stored version {majorityWrite.Version}");
+        var minorityOnly = await RefusedForLackOfQuorumAsync(cluster, "split/minority-only", "only node1 was given this"u8.ToArray());
+        var minorityLast = await RefusedForLackOfQuorumAsync(cluster, "split/contested", "written on node1 during the cut, last of all"u8.ToArray());
+        ClusterApp.Log($"during the cut: node1 refused {minorityFirst}; {minorityOnly}; {minorityLast}; node2 stored version {majorityWrite.Version}");
 
         // node1 alone hears from one of each key's three replicas, short of a read quorum (R - W + 1 = 2):
         // it cannot tell whether the others acknowledged something newer, so it serves neither key,
@@ -64,11 +62,12 @@ public sealed class PartitionTests
         var majorityView = await cluster.Http("node2").GetAsync("node2", "split/minority-only");
         Assert.True(majorityView.Status == HttpStatusCode.NotFound, $"The majority never saw 'split/minority-only' during the cut: {majorityView}");
 
-        // node1 keeps the copies of the writes it refused (its index names their blobs), to be repaired once the cut heals.
+        // node1 wrote nothing it refused: it could not learn the newest version, so it stamped none and
+        // its index still names the copy it had before the cut, and nothing of the key only it was given.
         var onNode1 = cluster.Disk("node1").Indexed("split/");
-        var keptContested = onNode1.GetValueOrDefault("split/contested");
-        var keptOnly = onNode1.GetValueOrDefault("split/minority-only");
-        Assert.True(keptContested is not null && keptOnly is not null && cluster.Disk("node1").Holds(keptContested) && cluster.Disk("node1").Holds(keptOnly), $"node1 keeps its refused writes: {string.Join(", ", onNode1)}");
+        Assert.True(
+            onNode1.GetValueOrDefault("split/contested") == original.ObjectId && !onNode1.ContainsKey("split/minority-only"),
+            $"node1 must write nothing of the PUTs it refused (it keeps only the copy from before the cut): {string.Join(", ", onNode1)}");
 
         // The cut really held: nothing crossed it, and node1 is still alone.
         Assert.True(CrossingBytes(network) == forwardedAtHold, $"No byte may cross a held link: {network}");
@@ -83,9 +82,8 @@ public sealed class PartitionTests
         // Every replica converges on the newest write of each key: its blob on every disk, the losers' nowhere.
         var winners = new Dictionary<string, (string ObjectId, byte[] Content, string[] Losers)>(StringComparer.Ordinal)
         {
-            ["split/contested"] = (keptContested!, newestContent, [original.ObjectId, majorityWrite.ObjectId]),
+            ["split/contested"] = (majorityWrite.ObjectId, majorityWrite.Content, [original.ObjectId]),
             ["split/majority-only"] = (majorityOnly.ObjectId, majorityOnly.Content, []),
-            ["split/minority-only"] = (keptOnly!, minorityOnlyContent, []),
         };
         var disagreement = new List<string>();
         await Eventually.UntilAsync(
@@ -112,10 +110,13 @@ public sealed class PartitionTests
             var summary = string.Join("\n", answers);
             Assert.True(answers.All(a => a.Found && a.Body.AsSpan().SequenceEqual(winner.Content) && a.ObjectId == winner.ObjectId), $"Every node serves the newest write of '{key}' after healing:\n{summary}");
             Assert.True(answers.All(a => a.Version is not null) && answers.Select(a => a.Version).Distinct().Count() == 1, $"Every node answers '{key}' with the same X-PeerVault-Version after healing:\n{summary}");
-            if (key == "split/contested")
-            {
-                Assert.True(string.CompareOrdinal(answers[0].Version, majorityWrite.Version) > 0, $"node1's last write of '{key}' came after node2's, so its version must be the newer one: {answers[0].Version} vs node2's {majorityWrite.Version}");
-            }
+        }
+
+        // The key only the cut-off node was given was never acknowledged and never written: no node has it.
+        foreach (var node in cluster.Nodes)
+        {
+            var absent = await cluster.Http(node).GetAsync(node, "split/minority-only");
+            Assert.True(absent.Status == HttpStatusCode.NotFound, $"'split/minority-only' was refused during the cut, so {node} must answer 404 after healing: {absent}");
         }
     }
 
