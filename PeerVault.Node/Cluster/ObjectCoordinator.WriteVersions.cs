@@ -45,11 +45,13 @@ public sealed partial class ObjectCoordinator
         }
 
         var newest = ObjectVersion.Zero;
+        var live = false;
         foreach (var answer in answers)
         {
             if (answer.Entry is { } entry && entry.Version > newest)
             {
                 newest = entry.Version;
+                live = !entry.Deleted;
             }
         }
 
@@ -57,7 +59,7 @@ public sealed partial class ObjectCoordinator
             .Select(m => $"{m.Name}: {(replicas.IsConnected(m) ? "did not answer" : "unreachable")}")
             .Concat(problems)
             .ToList();
-        return new VersionFloor(newest, CountPlaced(answers, targets), needed, [.. targets.Select(m => m.Name)], silent);
+        return new VersionFloor(newest, live, CountPlaced(answers, targets), needed, [.. targets.Select(m => m.Name)], silent);
     }
 
     /// <summary>
@@ -87,8 +89,12 @@ public sealed partial class ObjectCoordinator
         return clock.NowAfter(floor.Newest);
     }
 
-    /// <summary>The newest version a write's replicas hold, from how many placed replicas, of how many a read quorum needs; the placement, and why each silent replica did not say.</summary>
-    private readonly record struct VersionFloor(ObjectVersion Newest, int Answered, int Needed, IReadOnlyList<string> Placement, IReadOnlyList<string> Failures);
+    /// <summary>
+    /// The newest version a write's replicas hold (and whether it is an object, not a tombstone:
+    /// what a DELETE found), from how many placed replicas, of how many a read quorum needs; the
+    /// placement, and why each silent replica did not say.
+    /// </summary>
+    private readonly record struct VersionFloor(ObjectVersion Newest, bool NewestIsLive, int Answered, int Needed, IReadOnlyList<string> Placement, IReadOnlyList<string> Failures);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Write of {Key} refused: {Answered} of the {Needed} placed replica(s) a read quorum needs said which version they hold")]
     private partial void LogStampRefused(string key, int answered, int needed);

@@ -165,35 +165,23 @@ public sealed partial class ObjectCoordinator(
         using var activity = tracing.StartOperation("DeleteObject", key);
         readiness.ThrowIfJoining();
         storage.ThrowIfUnwritable();
-        var tombstone = IndexEntry.Tombstone(key, Stamp(key, await NewestVersionAsync(key, cancellationToken)));
-        var existed = 0;
+        var floor = await NewestVersionAsync(key, cancellationToken);
+        var tombstone = IndexEntry.Tombstone(key, Stamp(key, floor));
         var receipt = await WriteAsync(
             tombstone,
             placement.ReplicasOf(KeyPartition.Of(key)),
-            local: async () =>
-            {
-                var (outcome, hadLive) = await store.ApplyTombstoneAsync(tombstone);
-                if (hadLive)
-                {
-                    Interlocked.Exchange(ref existed, 1);
-                }
-
-                return outcome;
-            },
-            remote: async (member, token) =>
-            {
-                var stored = await replicas.StoreTombstoneAsync(member, tombstone, token);
-                if (stored.HadLive)
-                {
-                    Interlocked.Exchange(ref existed, 1);
-                }
-
-                return stored.Outcome;
-            },
+            local: async () => (await store.ApplyTombstoneAsync(tombstone)).Outcome,
+            remote: async (member, token) => (await replicas.StoreTombstoneAsync(member, tombstone, token)).Outcome,
             lease: null,
             cancellationToken,
             waitForAll: true);
-        return new DeleteReceipt(key, tombstone.Version, receipt.Replicas, receipt.Placement, receipt.Required, Volatile.Read(ref existed) == 1, receipt.Failures);
+
+        // Whether the delete found an object is what the read quorum said was newest, not what each
+        // replica held when the tombstone came: a PUT racing the delete may already have replaced
+        // the object everywhere (the tombstone, older, changes nothing), yet the delete came after
+        // an acknowledged write and deleted it; and a replica that missed an earlier acknowledged
+        // delete still holds a live copy of a key that is gone.
+        return new DeleteReceipt(key, tombstone.Version, receipt.Replicas, receipt.Placement, receipt.Required, floor.NewestIsLive, receipt.Failures);
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace PeerVault.Tests.Load.Chaos;
 
 /// <summary>
 /// A short chaos run against real node processes (each in a network namespace of its own when the
-/// tests run as root, on loopback otherwise): 90 s of faults of every kind this machine allows,
+/// tests run as root, on loopback otherwise): 60 s of faults of every kind this machine allows,
 /// drawn from a seed printed first (<c>PEERVAULT_CHAOS_SEED=N</c> replays it), concurrent clients,
 /// then the history checked against the README's consistency model. Any anomaly fails the test,
 /// with the seed and the paths of the history and the picture.
@@ -23,7 +23,7 @@ public sealed class ChaosRunTests
         {
             Seed = seed,
             Nodes = 4,
-            FaultTime = TimeSpan.FromSeconds(90),
+            FaultTime = TimeSpan.FromSeconds(60),
             Clients = 4,
             Keys = 8,
             LargeMiB = 8,
