@@ -362,11 +362,11 @@ public sealed partial class ObjectCoordinator(
                 {
                     var output = new CountingWriteStream(target.Body);
                     var sealedInput = source.Sealed;
-                    if (source.Keep && target.WholeObject)
+                    if (source.Keep && target.WholeObject && TryBeginCopy(key, source) is { } keeping)
                     {
                         // Kept from the same pass that verifies and serves it: the client waits for no staging.
-                        source.Copy = store.BeginCopy(source.Entry, source.Sealed);
-                        sealedInput = source.Copy;
+                        source.Copy = keeping;
+                        sealedInput = keeping;
                     }
 
                     try
@@ -790,6 +790,25 @@ public sealed partial class ObjectCoordinator(
         {
             storage.ReportFault(ex);
             LogNotKept(key, sourceName, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Starts keeping a copy of what a read fetches from a peer, or null when this node's storage
+    /// cannot take it (its data directory just vanished, say): the read is served all the same,
+    /// and the fault reported so the node turns storage-unavailable.
+    /// </summary>
+    private ReplicaCopyStream? TryBeginCopy(string key, ObjectSource source)
+    {
+        try
+        {
+            return store.BeginCopy(source.Entry, source.Sealed);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            storage.ReportFault(ex);
+            LogNotKept(key, source.Name, ex.Message);
+            return null;
         }
     }
 

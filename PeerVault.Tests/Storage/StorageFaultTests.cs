@@ -108,6 +108,33 @@ public sealed class StorageFaultTests
     }
 
     [Fact]
+    public async Task A_read_the_moment_the_data_directory_vanished_is_served_from_a_replica_never_answered_500()
+    {
+        // Found by the chaos harness (seed 1 of the campaign): node1 lost its local copy, fetched the
+        // object from a replica and, keeping a copy as it served it, failed to create the copy's
+        // temporary file in the vanished directory, answering 500. The default probe period: nothing
+        // has noticed the directory is gone when the reads arrive.
+        await using var cluster = await TestCluster.StartAsync(3);
+        var node1 = cluster["node1"];
+        var contents = Enumerable.Range(0, 5).Select(i => DemoFiles.RandomBytes(50_000 + i, seed: 30 + i)).ToList();
+        for (var i = 0; i < contents.Count; i++)
+        {
+            await cluster["node2"].Http.PutObjectAsync($"vanished/{i}", contents[i]);
+        }
+
+        await Poll.UntilAsync(() => Enumerable.Range(0, contents.Count).All(i => node1.Store.TryGetLocal($"vanished/{i}", out _)), "node1 holds every key");
+
+        RemoveAtOnce(node1.DataDirectory);
+        for (var i = 0; i < contents.Count; i++)
+        {
+            using var get = await node1.Http.GetAsync($"/v1/objects/{Uri.EscapeDataString($"vanished/{i}")}", Ct);
+            var body = await get.Content.ReadAsByteArrayAsync(Ct);
+            Assert.True(get.StatusCode == HttpStatusCode.OK, $"GET vanished/{i} right after node1's directory vanished: {(int)get.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");
+            Assert.Equal(contents[i], body);
+        }
+    }
+
+    [Fact]
     public async Task A_data_directory_that_stops_taking_writes_makes_the_node_unready_until_it_takes_them_again()
     {
         await using var cluster = await TestCluster.StartAsync(2, settings: FastProbe);
