@@ -148,12 +148,16 @@ public sealed class NodeProcessTests
         using var directory = new TempDirectory();
         var secrets = ClusterSecrets.Generate();
         var nodes = new List<(ServiceProcess Process, HttpClient Http, string P2P)>();
+
+        // Every process started, kept from the moment it starts: one that never says it serves still ends with the test.
+        var started = new List<ServiceProcess>();
         try
         {
             for (var i = 1; i <= 3; i++)
             {
                 var bootstrap = string.Join(',', nodes.Select(n => $"127.0.0.1:{n.P2P}"));
                 var process = ServiceProcess.Start($"node{i}", "PeerVault.Node", Environment($"node{i}", secrets, directory.Sub($"node{i}"), bootstrap), directory.Path);
+                started.Add(process);
                 var p2p = await process.WaitForLineAsync(@"listening for peers on TCP port (\d+)");
                 var url = await process.WaitForLineAsync(@"serving its HTTP API on (http://[^\s,]+)");
                 var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
@@ -190,9 +194,13 @@ public sealed class NodeProcessTests
         }
         finally
         {
-            foreach (var (process, http, _) in nodes)
+            foreach (var (_, http, _) in nodes)
             {
                 http.Dispose();
+            }
+
+            foreach (var process in started)
+            {
                 await process.DisposeAsync();
             }
         }
