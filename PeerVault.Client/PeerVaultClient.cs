@@ -175,7 +175,7 @@ public sealed class PeerVaultClient : IDisposable
         });
     }
 
-    /// <summary>Deletes an object (a tombstone on its replicas). <see cref="PeerVaultNotFoundException"/> if no replica held it.</summary>
+    /// <summary>Deletes an object (a tombstone on its replicas). <see cref="PeerVaultNotFoundException"/> if it did not exist.</summary>
     public Task<DeletedObject> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);

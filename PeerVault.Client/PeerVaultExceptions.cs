@@ -47,7 +47,7 @@ public class PeerVaultException : Exception
     public string? TraceId => Problem?.TraceId;
 }
 
-/// <summary>404: no object with that key (deleted or never stored); for a DELETE, no replica held it (the tombstone is written anyway).</summary>
+/// <summary>404: no object with that key (deleted or never stored); for a DELETE, the key did not exist when the delete began (the tombstone is written anyway).</summary>
 public sealed class PeerVaultNotFoundException : PeerVaultException
 {
     public PeerVaultNotFoundException()

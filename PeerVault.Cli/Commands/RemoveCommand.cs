@@ -10,7 +10,7 @@ internal static class RemoveCommand
     public static Command Create(GlobalOptions global)
     {
         var key = new Argument<string>("key") { Description = "Object key" };
-        var command = new Command("rm", "Delete an object (a tombstone on its replicas); exit 3 if no replica held it") { key };
+        var command = new Command("rm", "Delete an object (a tombstone on its replicas); exit 3 if it did not exist") { key };
         command.Aliases.Add("delete");
         command.SetAction((parse, cancellationToken) => global.RunAsync(new(parse, cancellationToken), async (output, client) =>
         {
