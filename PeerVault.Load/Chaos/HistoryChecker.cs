@@ -62,7 +62,11 @@ internal static class HistoryChecker
     /// <summary>Rule 5: in the final round, every node gives the same answer for every key, and the same listing.</summary>
     private static void Divergence(ChaosHistory history, Dictionary<string, Operation> puts, List<Anomaly> anomalies)
     {
-        var final = history.Operations.Where(o => o.IsFinal).ToList();
+        // A node still under a fault in the final round (a whole-run skew: 10 minutes off, it never
+        // passes a handshake, so it joins nothing and refuses with 503) has not healed; its refusals
+        // are unavailability, not disagreement. What it does answer must still agree.
+        bool Unhealed(Operation o) => o.Outcome != OpOutcome.Ok && history.Faults.Any(f => f.Nodes.Contains(o.Node, StringComparer.Ordinal) && f.StartMs <= o.InvokeMs && o.InvokeMs < f.EndMs);
+        var final = history.Operations.Where(o => o.IsFinal && !Unhealed(o)).ToList();
         foreach (var reads in final.Where(o => o.Kind == OpKind.Get).GroupBy(o => o.Key!, StringComparer.Ordinal))
         {
             var answers = reads.Select(r => (r.Node, Answer: r.Outcome == OpOutcome.Ok ? r.Value ?? "404" : $"no answer ({r.Status?.ToString(CultureInfo.InvariantCulture) ?? r.Error})")).ToList();

@@ -35,8 +35,8 @@ internal sealed class HandMadeHistory
         return listing;
     }
 
-    public Operation Failed(OpKind kind, double from, double to, int status, string key = "k")
-        => Add(kind, key, from, to, status is >= 400 and < 500 ? OpOutcome.Fail : OpOutcome.Info, kind == OpKind.Put ? $"x.{_next}" : null, null, status);
+    public Operation Failed(OpKind kind, double from, double to, int status, string key = "k", string node = "node1", string client = "c1")
+        => Add(kind, key, from, to, status is >= 400 and < 500 ? OpOutcome.Fail : OpOutcome.Info, kind == OpKind.Put ? $"x.{_next}" : null, null, status, node, client);
 
     public void Fault(string kind, double from, double to, params string[] nodes)
         => History.Faults.Add(new FaultWindow { Id = History.Faults.Count + 1, Kind = kind, Nodes = nodes, Detail = kind, StartMs = from * 1000, HealMs = to * 1000 });

@@ -154,6 +154,24 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void A_node_still_under_a_whole_run_skew_that_refuses_in_the_final_round_is_unavailable_not_divergent()
+    {
+        // node3 is 10 minutes off for the whole run: it never joins, so it answers 503 to the end.
+        var h = new HandMadeHistory();
+        h.Fault("skew-large", 0, 200, "node3");
+        h.Put("c1.1", 0, 10);
+        h.Get("c1.1", 100, 101, node: "node1", client: ChaosHistory.FinalClient);
+        h.Get("c1.1", 100, 101, node: "node2", client: ChaosHistory.FinalClient);
+        h.Failed(OpKind.Get, 100, 101, 503, node: "node3", client: ChaosHistory.FinalClient);
+        Assert.True(h.Check().Passed);
+
+        // What it does answer must still agree, and a healed node's refusal is divergence.
+        h.Get(null, 102, 103, node: "node3", client: ChaosHistory.FinalClient);
+        h.Failed(OpKind.Get, 102, 103, 503, node: "node1", client: ChaosHistory.FinalClient);
+        Assert.Equal(1, h.Check().Count(AnomalyKind.Divergence));
+    }
+
+    [Fact]
     public void A_listing_is_checked_like_a_read_of_every_key()
     {
         var h = new HandMadeHistory();
