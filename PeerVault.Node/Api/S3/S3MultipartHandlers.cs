@@ -325,6 +325,20 @@ public sealed partial class S3MultipartHandlers(S3Store store, S3ObjectHandlers 
             return;
         }
 
+        // The upload is gone when Complete answers: a ListParts, UploadPart or Complete after it finds
+        // no such upload; only the parts go in the background. (The record used to go with them, so
+        // a ListParts right after a Complete could still list them.)
+        try
+        {
+            await store.DeleteAsync(S3Store.UploadRecord(bucket, upload.Id), token);
+        }
+        catch (S3Exception ex) when (keptAlive)
+        {
+            // The 200 is out already and the object is written, so say so; the background removal
+            // below deletes the record again after the parts.
+            LogCleanupFailed(upload.Id, parts.Count, ex.Message);
+        }
+
         RemoveParts(bucket, upload.Id, parts);
         var result = S3Xml.Build("CompleteMultipartUploadResult", xml =>
         {
