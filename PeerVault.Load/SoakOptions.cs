@@ -91,7 +91,7 @@ internal sealed record SoakOptions
                 "--down-for" => options with { DownFor = ParseDuration(name, Value()) },
                 "--restart-command" => options with { RestartCommand = Value() },
                 "--pids" => options with { Pids = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => Positive(name, p))] },
-                "--node-env" => options with { NodeEnvironment = Add(environment, name, Value()) },
+                "--node-env" => options with { NodeEnvironment = NodeEnvironmentArgument.Add(environment, name, Value()) },
                 "--idle" => options with { Idle = ParseDuration(name, Value()) },
                 "--seed" => options with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--out" => options with { ResultPath = Value() },
@@ -139,16 +139,4 @@ internal sealed record SoakOptions
 
     private static int Positive(string name, string text)
         => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : throw new ArgumentException($"{name}: '{text}' is not a positive number.");
-
-    private static Dictionary<string, string> Add(Dictionary<string, string> environment, string name, string text)
-    {
-        var equals = text.IndexOf('=', StringComparison.Ordinal);
-        if (equals <= 0)
-        {
-            throw new ArgumentException($"{name}: '{text}' is not VAR=VALUE.");
-        }
-
-        environment[text[..equals]] = text[(equals + 1)..];
-        return new Dictionary<string, string>(environment, StringComparer.Ordinal);
-    }
 }

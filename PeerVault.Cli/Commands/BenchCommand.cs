@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using PeerVault.Cli.Output;
+using PeerVault.Load;
 using PeerVault.Load.Bench;
 
 namespace PeerVault.Cli.Commands;
@@ -43,8 +44,7 @@ internal static class BenchCommand
                     var environment = new Dictionary<string, string>(StringComparer.Ordinal);
                     foreach (var setting in parse.GetValue(nodeEnv) ?? [])
                     {
-                        var equals = setting.IndexOf('=', StringComparison.Ordinal);
-                        environment[equals > 0 ? setting[..equals] : throw new ArgumentException($"--node-env: '{setting}' is not VAR=VALUE.")] = setting[(equals + 1)..];
+                        NodeEnvironmentArgument.Add(environment, "--node-env", setting);
                     }
 
                     return new BenchOptions

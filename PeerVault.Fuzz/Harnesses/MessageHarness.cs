@@ -208,7 +208,7 @@ internal sealed class MessageHarness : IHarness
             new StoreReplica(live),
             new ReplicaStored("applied"),
             new StoreTombstone(tombstone),
-            new TombstoneStored("applied", true),
+            new TombstoneStored("applied"),
             new GetEntry("photos/2026/café.jpg"),
             new EntryInfo(live, true),
             new EntryInfo(null, false),

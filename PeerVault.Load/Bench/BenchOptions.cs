@@ -102,7 +102,7 @@ internal sealed record BenchOptions
                 "--concurrency" => options with { Concurrency = PositiveList(name, Value()) },
                 "--duration" => options with { PhaseDuration = SoakOptions.ParseDuration(name, Value()) },
                 "--only" => options with { Only = ParseOnly(Value()) },
-                "--node-env" => options with { NodeEnvironment = AddSetting(environment, name, Value()) },
+                "--node-env" => options with { NodeEnvironment = NodeEnvironmentArgument.Add(environment, name, Value()) },
                 "--prefix" => options with { Prefix = Value() },
                 "--keep" => options with { Keep = true },
                 "--json" => options with { ResultPath = Value() },
@@ -166,17 +166,5 @@ internal sealed record BenchOptions
         }
 
         return [.. endpoints];
-    }
-
-    private static Dictionary<string, string> AddSetting(Dictionary<string, string> environment, string name, string text)
-    {
-        var equals = text.IndexOf('=', StringComparison.Ordinal);
-        if (equals <= 0)
-        {
-            throw new ArgumentException($"{name}: '{text}' is not VAR=VALUE.");
-        }
-
-        environment[text[..equals]] = text[(equals + 1)..];
-        return new Dictionary<string, string>(environment, StringComparer.Ordinal);
     }
 }

@@ -107,7 +107,7 @@ internal sealed record ChaosOptions
                 "--keys" => options with { Keys = Range(name, Value(), 1, 10_000) },
                 "--large-mb" => options with { LargeMiB = Range(name, Value(), 0, 1024) },
                 "--timeout" => options with { Timeout = SoakOptions.ParseDuration(name, Value()) },
-                "--node-env" => options with { NodeEnvironment = Add(environment, name, Value()) },
+                "--node-env" => options with { NodeEnvironment = NodeEnvironmentArgument.Add(environment, name, Value()) },
                 "--out" => options with { OutputDirectory = Value() },
                 "--loopback" => options with { Loopback = true },
                 "--check" => options with { CheckOnly = Value() },
@@ -166,16 +166,4 @@ internal sealed record ChaosOptions
         => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && value <= 24 * 60
             ? value
             : throw new ArgumentException($"{name}: '{text}' is not a positive number of minutes.");
-
-    private static Dictionary<string, string> Add(Dictionary<string, string> environment, string name, string text)
-    {
-        var equals = text.IndexOf('=', StringComparison.Ordinal);
-        if (equals <= 0)
-        {
-            throw new ArgumentException($"{name}: '{text}' is not VAR=VALUE.");
-        }
-
-        environment[text[..equals]] = text[(equals + 1)..];
-        return new Dictionary<string, string>(environment, StringComparer.Ordinal);
-    }
 }

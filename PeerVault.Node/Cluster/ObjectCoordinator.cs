@@ -170,7 +170,7 @@ public sealed partial class ObjectCoordinator(
         var receipt = await WriteAsync(
             tombstone,
             placement.ReplicasOf(KeyPartition.Of(key)),
-            local: async () => (await store.ApplyTombstoneAsync(tombstone)).Outcome,
+            local: () => store.ApplyTombstoneAsync(tombstone),
             remote: async (member, token) => (await replicas.StoreTombstoneAsync(member, tombstone, token)).Outcome,
             lease: null,
             cancellationToken,

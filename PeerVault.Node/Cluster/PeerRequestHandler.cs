@@ -181,8 +181,7 @@ public sealed partial class PeerRequestHandler(
             throw new InvalidEntryException("A tombstone must be a delete.");
         }
 
-        var (outcome, hadLive) = await store.ApplyTombstoneAsync(entry);
-        return new TombstoneStored(Outcome(outcome), hadLive);
+        return new TombstoneStored(Outcome(await store.ApplyTombstoneAsync(entry)));
     }
 
     private EntryInfo GetEntry(GetEntry get)

@@ -216,7 +216,7 @@ public static partial class NodeApplication
             return;
         }
 
-        var s3 = urls.Where(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Port == port).ToList();
+        var s3 = urls.Where(u => S3Endpoint.PortOf(u) == port).ToList();
         LogServingWithS3(logger, nodeName, string.Join(", ", urls.Except(s3)), string.Join(", ", s3));
     }
 

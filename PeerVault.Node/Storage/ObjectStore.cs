@@ -212,12 +212,14 @@ public sealed partial class ObjectStore(BlobStore blobs, KeyIndex index, ObjectC
         }
     }
 
-    /// <summary>Applies a tombstone; says whether the key held a live version before.</summary>
-    public async Task<(ApplyOutcome Outcome, bool HadLive)> ApplyTombstoneAsync(IndexEntry tombstone)
+    /// <summary>
+    /// Applies a tombstone. Whether the key existed is not this replica's to say (it may have missed
+    /// the writes before): a delete learns that from its read quorum.
+    /// </summary>
+    public async Task<ApplyOutcome> ApplyTombstoneAsync(IndexEntry tombstone)
     {
         ArgumentNullException.ThrowIfNull(tombstone);
-        var change = await ApplyChangeAsync(tombstone with { BlobId = null, Size = 0, SealedLength = 0, Metadata = null });
-        return (change.Outcome, change.Outcome == ApplyOutcome.Applied && change.Previous is { Deleted: false });
+        return (await ApplyChangeAsync(tombstone with { BlobId = null, Size = 0, SealedLength = 0, Metadata = null })).Outcome;
     }
 
     /// <summary>The live (not deleted) entry for a key, if this node holds its blob.</summary>

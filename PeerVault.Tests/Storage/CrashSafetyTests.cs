@@ -35,7 +35,7 @@ public sealed class CrashSafetyTests
         }
     }
 
-    private static Task<(ApplyOutcome Outcome, bool HadLive)> Delete(ObjectStore store, string key) => store.ApplyTombstoneAsync(IndexEntry.Tombstone(key, Clock.Now()));
+    private static Task<ApplyOutcome> Delete(ObjectStore store, string key) => store.ApplyTombstoneAsync(IndexEntry.Tombstone(key, Clock.Now()));
 
     [Fact]
     public async Task A_write_abandoned_mid_way_leaves_no_visible_object_and_loses_no_acknowledged_one()

@@ -60,7 +60,8 @@ public static class S3Endpoint
     public static IReadOnlyList<string> S3Urls(IConfiguration configuration, int s3Port)
         => [.. ApiUrls(configuration, s3Port).Select(HostOf).Distinct(StringComparer.OrdinalIgnoreCase).Select(host => $"http://{host}:{s3Port}")];
 
-    private static int? PortOf(string url)
+    /// <summary>The port a listener URL names (<c>http://host:port</c>), if it names one.</summary>
+    internal static int? PortOf(string url)
     {
         var colon = url.LastIndexOf(':');
         return colon > 0 && int.TryParse(url.AsSpan(colon + 1).TrimEnd('/'), out var port) ? port : null;

@@ -230,12 +230,16 @@ public sealed partial class S3MultipartHandlers(S3Store store, S3ObjectHandlers 
 
     private async Task AbortAsync(string bucket, string uploadId, CancellationToken cancellationToken)
     {
+        await DeletePartsAsync(uploadId, cancellationToken);
+        await store.DeleteAsync(S3Store.UploadRecord(bucket, uploadId), cancellationToken);
+    }
+
+    private async Task DeletePartsAsync(string uploadId, CancellationToken cancellationToken)
+    {
         foreach (var part in await PartsAsync(uploadId, cancellationToken))
         {
             await store.DeleteAsync(part.Entry.Key, cancellationToken);
         }
-
-        await store.DeleteAsync(S3Store.UploadRecord(bucket, uploadId), cancellationToken);
     }
 
     public async Task CompleteAsync(S3Request request, S3Auth auth)
@@ -334,12 +338,12 @@ public sealed partial class S3MultipartHandlers(S3Store store, S3ObjectHandlers 
         }
         catch (S3Exception ex) when (keptAlive)
         {
-            // The 200 is out already and the object is written, so say so; the background removal
-            // below deletes the record again after the parts.
+            // The 200 is out already and the object is written, so say so; the upload sweep
+            // removes the record once it is older than the uploads' maximum age.
             LogCleanupFailed(upload.Id, parts.Count, ex.Message);
         }
 
-        RemoveParts(bucket, upload.Id, parts);
+        RemoveParts(upload.Id, parts);
         var result = S3Xml.Build("CompleteMultipartUploadResult", xml =>
         {
             xml.Element("Location", $"{request.Http.Scheme}://{request.Http.Host}/{bucket}/{SigV4.UriEncode(upload.Key, encodeSlash: false)}");
@@ -404,8 +408,8 @@ public sealed partial class S3MultipartHandlers(S3Store store, S3ObjectHandlers 
         }
     }
 
-    /// <summary>After a completion: the parts and the record go, in the background (the sweep removes what a crash leaves).</summary>
-    private void RemoveParts(string bucket, string uploadId, List<IndexEntry> used)
+    /// <summary>After a completion, whose record is already gone: the parts go, in the background (the sweep removes what a crash leaves).</summary>
+    private void RemoveParts(string uploadId, List<IndexEntry> used)
     {
         var stopping = lifetime.ApplicationStopping;
         _ = Task.Run(
@@ -413,7 +417,7 @@ public sealed partial class S3MultipartHandlers(S3Store store, S3ObjectHandlers 
             {
                 try
                 {
-                    await AbortAsync(bucket, uploadId, stopping);
+                    await DeletePartsAsync(uploadId, stopping);
                 }
                 catch (Exception ex) when (ex is S3Exception or IOException or OperationCanceledException)
                 {

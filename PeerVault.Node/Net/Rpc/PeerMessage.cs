@@ -93,7 +93,7 @@ public sealed record ReplicaStored(string Outcome) : PeerMessage;
 
 public sealed record StoreTombstone(WireEntry Entry) : PeerRequest<TombstoneStored>;
 
-public sealed record TombstoneStored(string Outcome, bool HadLive) : PeerMessage;
+public sealed record TombstoneStored(string Outcome) : PeerMessage;
 
 /// <summary>Which version of <see cref="Key"/> do you hold (for a read's version check)?</summary>
 public sealed record GetEntry(string Key) : PeerRequest<EntryInfo>;

@@ -30,7 +30,7 @@ internal static class PeerMessageGen
         Gen.Select(Text, Gen.Long, Gen.Long).Select(PeerMessage (k, size, sealedLength) => new ReplicateObject(k, size, sealedLength)),
         Text.Select(PeerMessage (o) => new ReplicaStored(o)),
         Entry.Select(PeerMessage (e) => new StoreTombstone(e)),
-        Gen.Select(Text, Gen.Bool).Select(PeerMessage (o, live) => new TombstoneStored(o, live)),
+        Text.Select(PeerMessage (o) => new TombstoneStored(o)),
         Text.Select(PeerMessage (k) => new GetEntry(k)),
         Gen.Select(Gen.Frequency((3, Entry.Select(e => (WireEntry?)e)), (1, Gen.Const((WireEntry?)null))), Gen.Bool).Select(PeerMessage (e, has) => new EntryInfo(e, has)),
         Gen.Select(Text, OptionalText).Select(PeerMessage (k, v) => new FetchObject(k, v)),
