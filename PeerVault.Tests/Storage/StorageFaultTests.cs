@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using PeerVault.Node.Cluster.Repair;
 using PeerVault.Node.Storage;
 using PeerVault.Tests.Infrastructure;
 
@@ -80,6 +82,7 @@ public sealed class StorageFaultTests
         await Poll.UntilAsync(() => StoredBlobs.IsIntact(node3, "refill.bin"), "refill.bin is back on node3's disk");
         Assert.True(File.Exists(Path.Combine(node3.DataDirectory, KeyIndex.FileName)));
         Assert.True(node3.Logs.Contains("was removed under the node"));
+        Assert.True(node3.Services.GetRequiredService<ReplicationStatus>().RepairBacklog >= 0, "The refill must not drive the repair backlog below zero");
         using var health = await node3.Http.GetAsync("/health", Ct);
         Assert.True(health.IsSuccessStatusCode);
         Assert.Equal(content, await node3.Http.GetObjectAsync("refill.bin"));

@@ -209,8 +209,12 @@ public sealed partial class AntiEntropy(
                 catch (Exception ex) when (ex is IOException or TimeoutException or ObjectIntegrityException or InvalidEntryException or VersionFromFutureException)
                 {
                     Interlocked.Increment(ref failed);
-                    status.AddBacklog(-1);
                     LogTransferFailed(item.Key, peer.Name, ex.Message);
+                }
+                finally
+                {
+                    // Done, failed or cancelled, it is no longer waiting.
+                    status.AddBacklog(-1);
                 }
             });
 

@@ -50,13 +50,19 @@ public sealed class ReplicationStatus
 
     public void MarkOutOfSync(int partition, Guid peer) => _inSync.TryRemove((partition, peer), out _);
 
+    /// <summary>Objects anti-entropy found to move (positive) or is done with, moved or not (negative): only it keeps the backlog.</summary>
     public void AddBacklog(int objects) => Interlocked.Add(ref _backlog, objects);
 
+    /// <summary>
+    /// An object brought to where it belongs, by whichever repair (anti-entropy, a read that kept a
+    /// copy, a local refill). Counted apart from the backlog, which only anti-entropy fills: when
+    /// every repair also emptied it, reads and refills drove it below zero (doctor showed "-7
+    /// waiting for repair" after a wipe).
+    /// </summary>
     public void Repaired(long bytes)
     {
         Interlocked.Add(ref _bytesRepaired, bytes);
         Interlocked.Increment(ref _objectsRepaired);
-        Interlocked.Decrement(ref _backlog);
     }
 
     public int UnderReplicated()
